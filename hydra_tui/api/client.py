@@ -1,0 +1,550 @@
+"""HydraClient: one reusable httpx.AsyncClient per server, polite, typed, and honest about failures.
+
+Every request sends `Accept: application/json` and a `hydra-tui/<version>` User-Agent; every POST sends
+`Referer: <base>/` (Hydra's CSRF check). Answers are checked for JSON before they are parsed, so a login
+wall, a proxy page or a tarpit becomes a BadResponseError rather than a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import quote, urljoin, urlsplit
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from hydra_tui import __version__
+from hydra_tui.api.errors import (
+    ActionFailedError,
+    BadResponseError,
+    ForbiddenError,
+    HydraError,
+    LoginRequiredError,
+    NotFoundError,
+    RateLimitedError,
+    ServerError,
+    UnreachableError,
+)
+from hydra_tui.api.limits import Limits, RateLimiter, backoff_delay
+from hydra_tui.api.models import (
+    ApiBuild,
+    Build,
+    ErrorBody,
+    EvalDetail,
+    EvalsPage,
+    GlobalEval,
+    Jobset,
+    JobsetOverview,
+    Project,
+    PushResult,
+    SearchResult,
+    User,
+)
+from hydra_tui.api.rows import BuildRows
+
+USER_AGENT = f"hydra-tui/{__version__} (+https://github.com/hydra-tui/hydra-tui)"
+SESSION_COOKIE = "hydra_session"
+JSON_TYPES = ("application/json", "text/x-json")
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class Health:
+    """How talking to the server is going, for the status line."""
+
+    ok: bool = True
+    last_error: HydraError | None = None
+    backing_off: bool = False
+    requests: int = 0
+    failures: int = 0
+    retries: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+
+
+def _seg(value: str | int) -> str:
+    return quote(str(value), safe="")
+
+
+def _looks_like_json(response: httpx.Response) -> bool:
+    ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    return ctype in JSON_TYPES
+
+
+class HydraClient:
+    """Async client for one Hydra server. Use as `async with HydraClient(url) as hydra: ...`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        limits: Limits | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        verify: bool = True,
+        user_agent: str = USER_AGENT,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.limits = limits or Limits()
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers={"Accept": "application/json", "User-Agent": user_agent},
+            timeout=httpx.Timeout(self.limits.timeout),
+            transport=transport,
+            verify=verify,
+            follow_redirects=False,
+        )
+        self._in_flight = asyncio.Semaphore(max(1, self.limits.in_flight))
+        self.limiter = RateLimiter(self.limits.rate, self.limits.burst, sleep=sleep)
+        self.health = Health()
+        self.listeners: list[Callable[[Health], None]] = []
+
+    async def __aenter__(self) -> HydraClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # --- URLs a person can open --------------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def build_url(self, build_id: int) -> str:
+        return self.url(f"/build/{build_id}")
+
+    def eval_url(self, eval_id: int) -> str:
+        return self.url(f"/eval/{eval_id}")
+
+    def jobset_url(self, project: str, jobset: str) -> str:
+        return self.url(f"/jobset/{_seg(project)}/{_seg(jobset)}")
+
+    # --- the session cookie ------------------------------------------------------------------------
+
+    @property
+    def session_cookie(self) -> str | None:
+        for cookie in self._http.cookies.jar:
+            if cookie.name == SESSION_COOKIE:
+                return cookie.value
+        return None
+
+    def set_session_cookie(self, value: str | None) -> None:
+        self._http.cookies.jar.clear()
+        if value:
+            host = urlsplit(self.base_url).hostname or ""
+            self._http.cookies.set(SESSION_COOKIE, value, domain=host)
+
+    # --- the core request loop ---------------------------------------------------------------------
+
+    def _notify(self) -> None:
+        for listener in list(self.listeners):
+            listener(self.health)
+
+    async def _send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+        try:
+            return await self._http.send(request, stream=stream, follow_redirects=False)
+        except httpx.TimeoutException as exc:
+            raise UnreachableError(
+                f"{self.base_url} did not answer in time ({type(exc).__name__}).", url=str(request.url)
+            ) from None
+        except httpx.ConnectError:
+            raise UnreachableError(f"Cannot connect to {self.base_url}.", url=str(request.url)) from None
+        except httpx.TransportError as exc:
+            raise UnreachableError(
+                f"The connection to {self.base_url} broke ({type(exc).__name__}).", url=str(request.url)
+            ) from None
+
+    def _error_text(self, response: httpx.Response) -> str:
+        if _looks_like_json(response):
+            try:
+                return ErrorBody.model_validate(json.loads(response.content)).error
+            except (ValueError, ValidationError):
+                return ""
+        ctype = response.headers.get("content-type", "")
+        if ctype.startswith("text/plain"):
+            return response.text.strip()[:500]
+        return ""
+
+    def _check(self, response: httpx.Response, *, login: bool = False) -> None:
+        """Raise the typed error a status code stands for."""
+        status = response.status_code
+        if status < 400:
+            return
+        url = str(response.request.url)
+        text = self._error_text(response)
+        if status == 429:
+            retry_after = response.headers.get("retry-after")
+            seconds = float(retry_after) if retry_after and retry_after.isdigit() else None
+            raise RateLimitedError(f"{self.base_url} says: too many requests (429).", url=url, retry_after=seconds)
+        if status == 404:
+            raise NotFoundError(text or f"Not found: {urlsplit(url).path}", url=url)
+        if status in (401, 403):
+            if login:
+                raise LoginRequiredError(
+                    text or "Bad username or password.", url=url, hint="Check the username and password."
+                )
+            if status == 401 or not text or "sign in" in text.lower() or "log in" in text.lower():
+                raise LoginRequiredError(text or "This page requires you to sign in.", url=url)
+            raise ForbiddenError(text, url=url)
+        if status >= 500:
+            what = {502: "bad gateway", 503: "unavailable", 504: "gateway timeout"}.get(status, "server error")
+            message = f"{self.base_url} answered {status} ({what})" + (f": {text}" if text else ".")
+            raise ServerError(message, url=url, status=status, server_text=text)
+        raise ActionFailedError(text or f"The server refused the request ({status}).", url=url)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        retry: bool | None = None,
+        login: bool = False,
+    ) -> httpx.Response:
+        """Send one request with rate limiting, the in-flight cap and retries; raise typed errors."""
+        headers = {"Referer": self.base_url + "/"} if method == "POST" else {}
+        retry = (method == "GET") if retry is None else retry
+        attempt = 0
+        while True:
+            request = self._http.build_request(method, path, params=params, json=json_body, headers=headers)
+            await self.limiter.acquire()
+            try:
+                async with self._in_flight:
+                    self.health.requests += 1
+                    response = await self._send(request)
+                    self.health.statuses[response.status_code] = self.health.statuses.get(response.status_code, 0) + 1
+                    if response.status_code >= 400:
+                        await response.aread()
+                    self._check(response, login=login)
+            except (RateLimitedError, ServerError, UnreachableError) as exc:
+                retryable = isinstance(exc, RateLimitedError | UnreachableError) or (
+                    isinstance(exc, ServerError) and exc.status in RETRY_STATUSES
+                )
+                # A POST that was rate limited never ran, so it is safe to send again.
+                if isinstance(exc, RateLimitedError) and method != "GET":
+                    retryable, can_retry = True, True
+                else:
+                    can_retry = retry
+                if not (retryable and can_retry and attempt < self.limits.retries):
+                    self._failed(exc)
+                    raise
+                delay = backoff_delay(attempt, self.limits.backoff_base, self.limits.backoff_max, self._rng)
+                if isinstance(exc, RateLimitedError):
+                    delay = max(delay, exc.retry_after or 0)
+                    self.limiter.penalise(delay)
+                attempt += 1
+                self.health.retries += 1
+                self.health.backing_off = True
+                self.health.last_error = exc
+                self._notify()
+                await self._sleep(delay)
+                continue
+            except HydraError as exc:
+                # The server is reachable and answering; the request itself was refused.
+                self.health.last_error = exc
+                self._succeeded()
+                raise
+            self._succeeded()
+            return response
+
+    def _failed(self, exc: HydraError) -> None:
+        self.health.ok = False
+        self.health.backing_off = False
+        self.health.failures += 1
+        self.health.last_error = exc
+        self._notify()
+
+    def _succeeded(self) -> None:
+        changed = not self.health.ok or self.health.backing_off
+        self.health.ok = True
+        self.health.backing_off = False
+        if changed:
+            self._notify()
+
+    async def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        response = await self.request("GET", path, params=params)
+        return self._json(response)
+
+    def _json(self, response: httpx.Response) -> Any:
+        url = str(response.request.url)
+        if not _looks_like_json(response):
+            ctype = response.headers.get("content-type", "nothing") or "nothing"
+            kind = "an HTML page" if "html" in ctype else f"'{ctype.split(';')[0]}'"
+            raise BadResponseError(f"{urlsplit(url).path} answered with {kind} where JSON was expected.", url=url)
+        try:
+            return json.loads(response.content)
+        except ValueError as exc:
+            raise BadResponseError(f"{urlsplit(url).path} sent malformed JSON ({exc}).", url=url) from None
+
+    def _model(self, model: type[M], data: Any, url: str) -> M:
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first.get("loc", ())) or "the document"
+            raise BadResponseError(
+                f"{url} sent data hydra-tui cannot read ({where}: {first.get('msg')}).", url=url
+            ) from None
+
+    def _models(self, model: type[M], data: Any, url: str) -> list[M]:
+        if not isinstance(data, list):
+            raise BadResponseError(f"{url} sent an object where a list was expected.", url=url)
+        return [self._model(model, item, url) for item in data]
+
+    async def _get_model(self, model: type[M], path: str, params: dict[str, Any] | None = None) -> M:
+        return self._model(model, await self.get_json(path, params), path)
+
+    async def _get_models(self, model: type[M], path: str, params: dict[str, Any] | None = None) -> list[M]:
+        return self._models(model, await self.get_json(path, params), path)
+
+    # --- reads --------------------------------------------------------------------------------------
+
+    async def projects(self) -> list[Project]:
+        return await self._get_models(Project, "/")
+
+    async def project(self, project: str) -> Project:
+        return await self._get_model(Project, f"/project/{_seg(project)}")
+
+    async def jobsets(self, project: str) -> list[JobsetOverview]:
+        """`/api/jobsets`: every jobset of a project with its current build counts."""
+        return await self._get_models(JobsetOverview, "/api/jobsets", {"project": project})
+
+    async def jobset(self, project: str, jobset: str) -> Jobset:
+        return await self._get_model(Jobset, f"/jobset/{_seg(project)}/{_seg(jobset)}")
+
+    async def jobset_errors(self, project: str, jobset: str) -> Jobset:
+        """The jobset with its real `errormsg` (plain `/jobset/P/J` always says `""` since 2024)."""
+        return await self._get_model(Jobset, f"/jobset/{_seg(project)}/{_seg(jobset)}/errors")
+
+    async def evals(self, project: str, jobset: str, page: int = 1) -> EvalsPage:
+        return await self._get_model(
+            EvalsPage, f"/jobset/{_seg(project)}/{_seg(jobset)}/evals", {"page": page} if page > 1 else None
+        )
+
+    async def latest_eval(self, project: str, jobset: str) -> EvalDetail:
+        response = await self.request("GET", f"/jobset/{_seg(project)}/{_seg(jobset)}/latest-eval")
+        if response.is_redirect:
+            location = urlsplit(urljoin(self.base_url + "/", response.headers.get("location", "")))
+            return await self.eval(int(location.path.rstrip("/").rsplit("/", 1)[-1]))
+        return self._eval_detail(self._json(response), "latest-eval")
+
+    async def eval(self, eval_id: int) -> EvalDetail:
+        path = f"/eval/{eval_id}"
+        return self._eval_detail(await self.get_json(path), path)
+
+    def _eval_detail(self, data: Any, path: str) -> EvalDetail:
+        try:
+            return EvalDetail.from_json(data)
+        except (ValueError, ValidationError) as exc:
+            raise BadResponseError(f"{path} sent an evaluation hydra-tui cannot read ({exc}).") from None
+
+    async def eval_builds(self, eval_id: int) -> BuildRows:
+        """Every build of an evaluation with its details; nixpkgs-sized ones time out on the server."""
+        path = f"/eval/{eval_id}/builds"
+        # No retries: a 504 here usually means the evaluation is too large to list, not a passing fault.
+        data = self._json(await self.request("GET", path, retry=False))
+        if not isinstance(data, list):
+            raise BadResponseError(f"{path} sent an object where a list was expected.")
+        return BuildRows.from_builds(data)
+
+    async def build(self, build_id: int) -> Build:
+        return await self._get_model(Build, f"/build/{build_id}")
+
+    async def build_constituents(self, build_id: int) -> list[Build]:
+        return await self._get_models(Build, f"/build/{build_id}/constituents")
+
+    async def latest_builds(
+        self,
+        nr: int = 10,
+        *,
+        project: str | None = None,
+        jobset: str | None = None,
+        job: str | None = None,
+        system: str | None = None,
+    ) -> list[ApiBuild]:
+        params = {"nr": nr, "project": project, "jobset": jobset, "job": job, "system": system}
+        return await self._get_models(ApiBuild, "/api/latestbuilds", {k: v for k, v in params.items() if v})
+
+    async def queue(self, nr: int = 50) -> list[ApiBuild]:
+        return await self._get_models(ApiBuild, "/api/queue", {"nr": nr})
+
+    async def queue_size(self) -> int:
+        data = await self.get_json("/api/nrqueue")
+        try:
+            return int(data)
+        except (TypeError, ValueError):
+            raise BadResponseError(f"/api/nrqueue sent {data!r} where a number was expected.") from None
+
+    async def global_evals(self, page: int = 1) -> list[GlobalEval]:
+        return await self._get_models(GlobalEval, "/evals", {"page": page})
+
+    async def search(self, query: str, limit: int | None = None) -> SearchResult:
+        params: dict[str, Any] = {"query": query}
+        if limit is not None:
+            params["limit"] = limit
+        return await self._get_model(SearchResult, "/search", params)
+
+    async def shield(self, project: str, jobset: str, job: str) -> dict[str, Any]:
+        data = await self.get_json(f"/job/{_seg(project)}/{_seg(jobset)}/{_seg(job)}/shield")
+        if not isinstance(data, dict):
+            raise BadResponseError("The shield endpoint sent something other than an object.")
+        return data
+
+    # --- login --------------------------------------------------------------------------------------
+
+    async def login(self, username: str, password: str) -> User:
+        response = await self.request(
+            "POST", "/login", json_body={"username": username, "password": password}, login=True
+        )
+        if response.content and _looks_like_json(response):
+            return self._model(User, self._json(response), "/login")
+        user = await self.current_user()
+        if user is None:
+            raise LoginRequiredError("The server accepted the login but forgot it at once.")
+        return user
+
+    async def logout(self) -> None:
+        try:
+            await self.request("POST", "/logout")
+        finally:
+            self.set_session_cookie(None)
+
+    async def current_user(self) -> User | None:
+        """Who the session cookie belongs to, or None when not logged in."""
+        try:
+            return await self._get_model(User, "/current-user")
+        except LoginRequiredError:
+            return None
+
+    # --- actions ------------------------------------------------------------------------------------
+
+    async def _action(self, path: str, role: str) -> None:
+        try:
+            await self.request("POST", path)
+        except ForbiddenError as exc:
+            raise ForbiddenError(exc.message, url=exc.url, role=exc.role or role) from None
+
+    async def restart_build(self, build_id: int) -> None:
+        await self._action(f"/build/{build_id}/restart", "restart-jobs")
+
+    async def cancel_build(self, build_id: int) -> None:
+        await self._action(f"/build/{build_id}/cancel", "cancel-build")
+
+    async def bump_build(self, build_id: int) -> None:
+        await self._action(f"/build/{build_id}/bump", "bump-to-front")
+
+    async def restart_eval_failed(self, eval_id: int) -> None:
+        await self._action(f"/eval/{eval_id}/restart-failed", "restart-jobs")
+
+    async def restart_eval_aborted(self, eval_id: int) -> None:
+        await self._action(f"/eval/{eval_id}/restart-aborted", "restart-jobs")
+
+    async def cancel_eval(self, eval_id: int) -> None:
+        await self._action(f"/eval/{eval_id}/cancel", "cancel-build")
+
+    async def bump_eval(self, eval_id: int) -> None:
+        await self._action(f"/eval/{eval_id}/bump", "bump-to-front")
+
+    async def push(self, project: str, jobset: str, *, force: bool = False) -> PushResult:
+        """Start an evaluation (`POST /api/push?jobsets=P:J`). A 200 with an `error` key is an error."""
+        params: dict[str, Any] = {"jobsets": f"{project}:{jobset}"}
+        if force:
+            params["force"] = 1  # presence-only on the server
+        try:
+            response = await self.request("POST", "/api/push", params=params)
+        except ForbiddenError as exc:
+            raise ForbiddenError(exc.message, url=exc.url, role=exc.role or "eval-jobset") from None
+        result = self._model(PushResult, self._json(response), "/api/push")
+        if result.error:
+            raise ActionFailedError(f"Push of {project}:{jobset} failed: {result.error}")
+        if not result.jobsetsTriggered and not force:
+            raise ActionFailedError(
+                f"{project}:{jobset} was not triggered.", hint="It may be disabled: push with force to evaluate anyway."
+            )
+        return result
+
+    # --- project and jobset configuration (the yaml's PUT / DELETE) ----------------------------------
+
+    async def put_project(self, project: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = await self.request("PUT", f"/project/{_seg(project)}", json_body=body, retry=False)
+        return self._json(response)
+
+    async def delete_project(self, project: str) -> dict[str, Any]:
+        response = await self.request("DELETE", f"/project/{_seg(project)}", retry=False)
+        return self._json(response)
+
+    async def put_jobset(self, project: str, jobset: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = await self.request("PUT", f"/jobset/{_seg(project)}/{_seg(jobset)}", json_body=body, retry=False)
+        return self._json(response)
+
+    async def delete_jobset(self, project: str, jobset: str) -> dict[str, Any]:
+        response = await self.request("DELETE", f"/jobset/{_seg(project)}/{_seg(jobset)}", retry=False)
+        return self._json(response)
+
+    # --- logs ---------------------------------------------------------------------------------------
+
+    async def _log_location(self, build_id: int) -> str:
+        response = await self.request("GET", f"/build/{build_id}/log/raw")
+        if response.is_redirect:
+            return urljoin(self.base_url + "/", response.headers.get("location", ""))
+        return str(response.request.url)
+
+    async def stream_log(self, build_id: int, *, tail: int | None = None) -> AsyncIterator[bytes]:
+        """The raw bytes of a build log, chunk by chunk, following redirects (even to a binary cache).
+
+        With `tail`, asks the server for only the last lines (servers that ignore it send everything).
+        """
+        location = await self._log_location(build_id)
+        params = {"tail": tail} if tail else None
+        hops = 0
+        while True:
+            await self.limiter.acquire()
+            request = self._http.build_request("GET", location, params=params, headers={"Accept": "text/plain"})
+            async with self._in_flight:
+                response = await self._send(request, stream=True)
+                try:
+                    if response.is_redirect and hops < 5:
+                        hops += 1
+                        location = urljoin(location, response.headers.get("location", ""))
+                        if urlsplit(location).netloc != urlsplit(self.base_url).netloc:
+                            params = None  # a binary cache knows nothing of ?tail
+                        continue
+                    if response.status_code >= 400:
+                        await response.aread()
+                        if response.status_code == 404:
+                            raise NotFoundError(f"Build {build_id} has no log (yet).", url=location)
+                        self._check(response)
+                    try:
+                        async for chunk in response.aiter_bytes():
+                            yield chunk
+                    except httpx.TransportError:
+                        raise UnreachableError(f"The log download from {location} broke off.") from None
+                    return
+                finally:
+                    await response.aclose()
+
+    async def log_tail(self, build_id: int, lines: int = 200) -> list[bytes]:
+        """The last `lines` lines of a build log, in bounded memory whatever the log's size."""
+        kept: deque[bytes] = deque(maxlen=lines)
+        partial = b""
+        async for chunk in self.stream_log(build_id, tail=lines):
+            parts = (partial + chunk).split(b"\n")
+            partial = parts.pop()
+            kept.extend(parts)
+        if partial:
+            kept.append(partial)
+        return list(kept)

@@ -1,0 +1,178 @@
+"""Compact, column-wise storage for the builds of an evaluation (up to ~285,000 on nixpkgs).
+
+One pydantic model per build would cost over 1 GB at nixpkgs scale; here a build is a few machine words
+in typed arrays plus its job name. Rows whose details are not fetched yet have state UNKNOWN.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from hydra_tui.api.coerce import to_bool, to_int, to_str
+from hydra_tui.api.models import BuildBase
+from hydra_tui.api.status import BuildState, build_state
+
+
+@dataclass(frozen=True, slots=True)
+class BuildRow:
+    """One row, materialised on demand for display."""
+
+    id: int
+    job: str
+    system: str
+    state: BuildState
+    starttime: int | None
+    stoptime: int | None
+
+    @property
+    def duration(self) -> int | None:
+        if self.starttime and self.stoptime and self.stoptime >= self.starttime:
+            return self.stoptime - self.starttime
+        return None
+
+
+class BuildRows:
+    """The builds of one evaluation, sorted by id."""
+
+    __slots__ = ("_starts", "_states", "_stops", "_system_index", "_systems", "ids", "jobs", "system_names")
+
+    def __init__(self, ids: Iterable[int]) -> None:
+        self.ids = array("q", sorted(set(ids)))
+        n = len(self.ids)
+        self.jobs: list[str] = [""] * n
+        self._states = array("b", bytes(n))
+        self._systems = array("B", bytes(n))
+        self._starts = array("q", bytes(8 * n))
+        self._stops = array("q", bytes(8 * n))
+        self.system_names: list[str] = [""]
+        self._system_index: dict[str, int] = {"": 0}
+
+    @classmethod
+    def from_builds(cls, builds: Iterable[Mapping[str, Any]]) -> BuildRows:
+        """From the JSON build objects of `/eval/N/builds`; malformed entries are skipped."""
+        items = [b for b in builds if isinstance(b, Mapping) and to_int_safe(b.get("id")) is not None]
+        rows = cls(to_int_safe(b.get("id")) for b in items)  # type: ignore[misc]
+        for b in items:
+            rows.update_from_json(b)
+        return rows
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def position(self, build_id: int) -> int | None:
+        i = bisect_left(self.ids, build_id)
+        if i < len(self.ids) and self.ids[i] == build_id:
+            return i
+        return None
+
+    def _system(self, name: str) -> int:
+        index = self._system_index.get(name)
+        if index is None:
+            if len(self.system_names) >= 255:
+                return 0
+            index = len(self.system_names)
+            self.system_names.append(name)
+            self._system_index[name] = index
+        return index
+
+    def set(
+        self,
+        build_id: int,
+        *,
+        job: str,
+        system: str,
+        state: BuildState,
+        starttime: int | None,
+        stoptime: int | None,
+    ) -> bool:
+        """Store one build's details; True when anything changed."""
+        i = self.position(build_id)
+        if i is None:
+            return False
+        system_index = self._system(system)
+        start, stop = starttime or 0, stoptime or 0
+        if (
+            self.jobs[i] == job
+            and self._states[i] == state
+            and self._systems[i] == system_index
+            and self._starts[i] == start
+            and self._stops[i] == stop
+        ):
+            return False
+        self.jobs[i] = job
+        self._states[i] = int(state)
+        self._systems[i] = system_index
+        self._starts[i] = start
+        self._stops[i] = stop
+        return True
+
+    def update_from_json(self, data: Mapping[str, Any]) -> bool:
+        try:
+            build_id = to_int(data.get("id"))
+            finished = bool(to_bool(data.get("finished")))
+            status = to_int(data.get("buildstatus"))
+            start = to_int(data.get("starttime"))
+            stop = to_int(data.get("stoptime"))
+        except ValueError:
+            return False
+        if build_id is None:
+            return False
+        return self.set(
+            build_id,
+            job=to_str(data.get("job")),
+            system=to_str(data.get("system")),
+            state=build_state(finished, status, start),
+            starttime=start,
+            stoptime=stop,
+        )
+
+    def update_from_model(self, build: BuildBase) -> bool:
+        return self.set(
+            build.id,
+            job=build.job,
+            system=build.system,
+            state=build.state,
+            starttime=getattr(build, "starttime", None),
+            stoptime=getattr(build, "stoptime", None),
+        )
+
+    def state_at(self, i: int) -> BuildState:
+        return BuildState(self._states[i])
+
+    def known_at(self, i: int) -> bool:
+        return self._states[i] != BuildState.UNKNOWN
+
+    def row(self, i: int) -> BuildRow:
+        return BuildRow(
+            id=self.ids[i],
+            job=self.jobs[i],
+            system=self.system_names[self._systems[i]],
+            state=BuildState(self._states[i]),
+            starttime=self._starts[i] or None,
+            stoptime=self._stops[i] or None,
+        )
+
+    def duration_at(self, i: int) -> int:
+        start, stop = self._starts[i], self._stops[i]
+        return stop - start if start and stop >= start else -1
+
+    def counts(self) -> dict[BuildState, int]:
+        counts: dict[BuildState, int] = {}
+        for code in set(self._states):
+            counts[BuildState(code)] = self._states.count(code)
+        return counts
+
+    @property
+    def unknown(self) -> int:
+        return self._states.count(BuildState.UNKNOWN)
+
+
+def to_int_safe(value: Any) -> int | None:
+    try:
+        return to_int(value)
+    except ValueError:
+        return None

@@ -1,0 +1,621 @@
+"""The demo Hydra's state: projects, jobsets, evaluations, builds and logs, moving with an injectable clock.
+
+Everything is derived from a seed and the clock, so the same seed and the same time give the same answers.
+A build's state is a function of time (queued until `start_at`, running until `finish_at`, then finished
+with its planned outcome) unless an action changed it, so nothing needs to tick.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from hydra_tui.clock import Clock, SystemClock
+from hydra_tui.demo import data
+from hydra_tui.demo.data import mix, store_hash
+
+BIG_EVAL_SIZE = 250_000
+BIG_BASE_ID = 10_000_000
+TOO_BIG_TO_LIST = 50_000  # /eval/N/builds answers 504 past this, as hydra.nixos.org does for nixpkgs
+EVALS_PER_PAGE = 20
+
+
+class DemoError(Exception):
+    """An error answer: status and Hydra's message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class Build:
+    id: int
+    project: str
+    jobset: str
+    job: str
+    system: str
+    nixname: str
+    timestamp: int
+    start_at: int | None  # None: never starts on its own (only for finished-at-creation builds)
+    finish_at: int | None
+    outcome: int  # the buildstatus it will finish with
+    priority: int = 100
+    evals: list[int] = field(default_factory=list)
+    cancelled_at: int | None = None
+    restarts: int = 0
+    log_lines: int = 120
+
+    @property
+    def drvpath(self) -> str:
+        return f"/nix/store/{store_hash('drv' + str(self.id))}-{self.nixname}.drv"
+
+    def out_path(self) -> str:
+        return f"/nix/store/{store_hash('out' + str(self.id))}-{self.nixname}"
+
+    def phase(self, now: float) -> str:
+        """'queued', 'running' or 'finished' at time `now`."""
+        if self.cancelled_at is not None and self.cancelled_at <= now:
+            return "finished"
+        if self.start_at is None or now < self.start_at:
+            return "queued"
+        if self.finish_at is not None and now < self.finish_at:
+            return "running"
+        return "finished"
+
+    def status(self, now: float) -> int | None:
+        if self.cancelled_at is not None and self.cancelled_at <= now:
+            return 4
+        return self.outcome if self.phase(now) == "finished" else None
+
+
+@dataclass
+class Eval:
+    id: int
+    project: str
+    jobset: str
+    timestamp: int
+    inputs: dict[str, dict[str, Any]]
+    flake: str | None
+    build_ids: range | list[int]
+    checkouttime: int = 3
+    evaltime: int = 42
+
+
+@dataclass
+class Jobset:
+    name: str
+    project: str
+    description: str = ""
+    type: int = 0
+    flake: str = ""
+    nixexprinput: str = "src"
+    nixexprpath: str = "release.nix"
+    enabled: int = 1
+    visible: bool = True
+    checkinterval: int = 300
+    keepnr: int = 3
+    schedulingshares: int = 100
+    lastcheckedtime: int | None = None
+    triggertime: int | None = None
+    starttime: int | None = None
+    errormsg: str = ""
+    errortime: int | None = None
+    fetcherrormsg: str = ""
+    emailoverride: str = ""
+    inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    evals: list[int] = field(default_factory=list)
+    jobs: tuple[str, ...] = ()
+    systems: tuple[str, ...] = ("x86_64-linux", "aarch64-linux")
+    big: bool = False
+
+
+@dataclass
+class Project:
+    name: str
+    displayname: str
+    description: str = ""
+    homepage: str = ""
+    owner: str = "alice"
+    enabled: bool = True
+    hidden: bool = False
+    jobsets: dict[str, Jobset] = field(default_factory=dict)
+
+
+@dataclass
+class PendingEval:
+    project: str
+    jobset: str
+    at: float
+    forced: bool
+
+
+class World:
+    """The whole simulated server state."""
+
+    def __init__(self, *, seed: int = 1, clock: Clock | None = None, start: float | None = None) -> None:
+        self.clock = clock or SystemClock()
+        self.seed = seed
+        self.t0 = int(start if start is not None else self.clock.now())
+        self.rng = random.Random(seed)
+        self.projects: dict[str, Project] = {}
+        self.evals: dict[int, Eval] = {}
+        self.builds: dict[int, Build] = {}
+        self.big_overrides: dict[int, Build] = {}
+        self.sessions: dict[str, str] = {}
+        self.pending: list[PendingEval] = []
+        self.eval_delay = 3.0
+        self._next_eval = 1000
+        self._next_build = 100_000
+        self._big_counts: dict[int, dict[str, int]] = {}
+        self._drv_index: dict[str, int] = {}
+        self._build()
+
+    # --- time ------------------------------------------------------------------------------------
+
+    def now(self) -> int:
+        return int(self.clock.now())
+
+    def advance(self) -> None:
+        """Bring time-driven state up to now: pending evaluations become real ones."""
+        now = self.clock.now()
+        due = [p for p in self.pending if p.at <= now]
+        self.pending = [p for p in self.pending if p.at > now]
+        for p in due:
+            jobset = self.projects[p.project].jobsets[p.jobset]
+            self._new_eval(jobset, at=int(p.at), live=True)
+            jobset.starttime = None
+            jobset.triggertime = None
+            jobset.lastcheckedtime = int(p.at)
+            if jobset.enabled == 2:
+                jobset.enabled = 0
+
+    # --- building the world ----------------------------------------------------------------------
+
+    def _build(self) -> None:
+        t0 = self.t0
+        hello = self._project(
+            "hello",
+            "GNU Hello",
+            "The GNU Hello program, built on every platform",
+            "https://www.gnu.org/software/hello/",
+        )
+        main = self._jobset(
+            hello,
+            "main",
+            "main branch",
+            jobs=data.HELLO_JOBS,
+            systems=("x86_64-linux", "aarch64-linux", "x86_64-darwin"),
+        )
+        for k in range(44):
+            self._new_eval(main, at=t0 - (44 - k) * 3 * 3600, live=False, change_every=3)
+        self._new_eval(main, at=t0 - 600, live=True, showcase=True)
+        main.lastcheckedtime = t0 - 120
+
+        flake = self._jobset(
+            hello, "flake", "flake outputs", jobs=data.HELLO_JOBS[:6], type=1, flake="github:example/hello/main"
+        )
+        for k in range(5):
+            self._new_eval(flake, at=t0 - (5 - k) * 86400, live=False)
+        disabled = self._jobset(
+            hello, "release-24.05", "old stable branch", jobs=data.HELLO_JOBS[:4], enabled=0, checkinterval=0
+        )
+        for k in range(3):
+            self._new_eval(disabled, at=t0 - (90 - k) * 86400, live=False)
+        nightly = self._jobset(
+            hello, "nightly", "evaluated once when pushed", jobs=data.HELLO_JOBS[:5], enabled=2, checkinterval=0
+        )
+        for k in range(2):
+            self._new_eval(nightly, at=t0 - (3 - k) * 86400, live=False)
+        staging = self._jobset(hello, "staging", "one evaluation at a time", jobs=data.HELLO_JOBS[:8], enabled=3)
+        for k in range(3):
+            self._new_eval(staging, at=t0 - (4 - k) * 7200, live=False)
+        self._new_eval(staging, at=t0 - 300, live=True)
+        broken = self._jobset(hello, "broken", "a jobset whose evaluation fails", jobs=data.HELLO_JOBS[:3])
+        self._new_eval(broken, at=t0 - 5 * 86400, live=False)
+        broken.errormsg = data.ERROR_TEXT
+        broken.errortime = t0 - 900
+        broken.lastcheckedtime = t0 - 900
+        hidden_js = self._jobset(
+            hello, "pr-1234", "a hidden pull-request jobset", jobs=data.HELLO_JOBS[:2], visible=False
+        )
+        self._new_eval(hidden_js, at=t0 - 7200, live=False)
+
+        nixpkgs = self._project(
+            "nixpkgs", "Nixpkgs", "The Nix Packages collection", "https://github.com/NixOS/nixpkgs", owner="root"
+        )
+        trunk = self._jobset(
+            nixpkgs, "trunk", "nixpkgs master, full size", systems=data.SYSTEMS[:2], checkinterval=14400
+        )
+        trunk.big = True
+        for k in range(3):
+            self._big_eval(trunk, k, at=t0 - (3 - k) * 6 * 3600)
+        small = self._jobset(nixpkgs, "nixos-small", "a small channel jobset", jobs=data.HELLO_JOBS[:6])
+        for k in range(4):
+            self._new_eval(small, at=t0 - (4 - k) * 5 * 3600, live=False)
+
+        patchelf = self._project("patchelf", "patchelf", "A small utility to modify ELF files", enabled=False)
+        pe = self._jobset(patchelf, "master", "", jobs=("patchelf", "tests"))
+        for k in range(3):
+            self._new_eval(pe, at=t0 - (200 - k) * 86400, live=False)
+
+        secret = self._project("infra-secrets", "Infra (hidden)", "Hidden from the project list", hidden=True)
+        sj = self._jobset(secret, "deploy", "", jobs=("deploy",))
+        self._new_eval(sj, at=t0 - 86400, live=False)
+
+    def _project(self, name: str, displayname: str, description: str = "", homepage: str = "", **kw: Any) -> Project:
+        project = Project(name=name, displayname=displayname, description=description, homepage=homepage, **kw)
+        self.projects[name] = project
+        return project
+
+    def _jobset(self, project: Project, name: str, description: str, **kw: Any) -> Jobset:
+        jobset = Jobset(name=name, project=project.name, description=description, **kw)
+        if jobset.type == 1:
+            jobset.nixexprinput = ""
+            jobset.nixexprpath = ""
+        else:
+            jobset.inputs = {
+                "src": {
+                    "name": "src",
+                    "type": "git",
+                    "value": f"https://example.org/{project.name}.git {name}",
+                    "emailresponsible": False,
+                },
+                "nixpkgs": {
+                    "name": "nixpkgs",
+                    "type": "git",
+                    "value": "https://github.com/NixOS/nixpkgs.git nixos-unstable",
+                    "emailresponsible": False,
+                },
+                "officialRelease": {
+                    "name": "officialRelease",
+                    "type": "boolean",
+                    "value": "false",
+                    "emailresponsible": False,
+                },
+            }
+        jobset.lastcheckedtime = self.t0 - 1800
+        project.jobsets[name] = jobset
+        return jobset
+
+    def _eval_inputs(
+        self, jobset: Jobset, n: int, change_every: int = 1
+    ) -> tuple[dict[str, dict[str, Any]], str | None]:
+        if jobset.type == 1:
+            return {}, f"github:example/{jobset.project}/{data.git_rev(f'{jobset.name}{n}')[:12]}"
+        src_rev = data.git_rev(f"{jobset.project}/{jobset.name}/src/{n}")
+        nixpkgs_rev = data.git_rev(f"nixpkgs/{n // max(1, change_every)}")
+        return {
+            "src": {
+                "uri": f"https://example.org/{jobset.project}.git",
+                "type": "git",
+                "revision": src_rev,
+                "value": None,
+                "dependency": None,
+            },
+            "nixpkgs": {
+                "uri": "https://github.com/NixOS/nixpkgs.git",
+                "type": "git",
+                "revision": nixpkgs_rev,
+                "value": None,
+                "dependency": None,
+            },
+            "officialRelease": {"uri": None, "type": "boolean", "revision": None, "value": "false", "dependency": None},
+        }, None
+
+    def _new_eval(self, jobset: Jobset, *, at: int, live: bool, showcase: bool = False, change_every: int = 1) -> Eval:
+        eval_id = self._next_eval
+        self._next_eval += 1
+        inputs, flake = self._eval_inputs(jobset, len(jobset.evals), change_every)
+        ev = Eval(
+            id=eval_id,
+            project=jobset.project,
+            jobset=jobset.name,
+            timestamp=at,
+            inputs=inputs,
+            flake=flake,
+            build_ids=[],
+            evaltime=20 + self.rng.randrange(60),
+        )
+        ids: list[int] = []
+        showcase_outcomes = [0, 1, 2, 3, 4, 6, 7, 10, 0, 0, 1, 0]
+        n = 0
+        for job in jobset.jobs:
+            for system in jobset.systems:
+                build_id = self._next_build
+                self._next_build += 1
+                nixname = f"{job.split('.')[-1]}-{2 + len(jobset.evals) % 5}.{n % 13}"
+                if live:
+                    if showcase and n < len(showcase_outcomes) * 2 and n % 2 == 0:
+                        # Finished builds of every kind in the showcase evaluation.
+                        outcome = showcase_outcomes[n // 2]
+                        start = at + 30 + n * 5
+                        finish = start + 40 + self.rng.randrange(300)
+                    else:
+                        outcome = 0 if self.rng.random() < 0.8 else 1
+                        start = self.t0 + 20 + self.rng.randrange(600) if n % 3 else at + 60
+                        finish = start + 60 + self.rng.randrange(900)
+                        if n % 3 == 0:
+                            finish = self.t0 + 120 + self.rng.randrange(900)  # running now
+                else:
+                    outcome = 0 if self.rng.random() < 0.88 else self.rng.choice([1, 1, 2, 7, 3])
+                    start = at + 60 + self.rng.randrange(1200)
+                    finish = start + 30 + self.rng.randrange(1500)
+                build = Build(
+                    id=build_id,
+                    project=jobset.project,
+                    jobset=jobset.name,
+                    job=f"{job}.{system}",
+                    system=system,
+                    nixname=nixname,
+                    timestamp=at,
+                    start_at=start,
+                    finish_at=finish,
+                    outcome=outcome,
+                    evals=[eval_id],
+                    log_lines=60 + self.rng.randrange(300),
+                )
+                if outcome == 4:
+                    build.cancelled_at = start
+                if outcome == 10:
+                    build.log_lines = 4000
+                self.builds[build_id] = build
+                ids.append(build_id)
+                n += 1
+        ev.build_ids = ids
+        self.evals[eval_id] = ev
+        jobset.evals.append(eval_id)
+        return ev
+
+    def _big_eval(self, jobset: Jobset, k: int, at: int) -> None:
+        eval_id = self._next_eval
+        self._next_eval += 1
+        inputs, flake = self._eval_inputs(jobset, k)
+        start = BIG_BASE_ID + k * 1000
+        ev = Eval(
+            id=eval_id,
+            project=jobset.project,
+            jobset=jobset.name,
+            timestamp=at,
+            inputs=inputs,
+            flake=flake,
+            build_ids=range(start, start + BIG_EVAL_SIZE),
+            evaltime=2400,
+        )
+        self.evals[eval_id] = ev
+        jobset.evals.append(eval_id)
+
+    # --- lookups ---------------------------------------------------------------------------------
+
+    def project(self, name: str) -> Project:
+        project = self.projects.get(name)
+        if project is None:
+            raise DemoError(404, f"Project ‘{name}’ doesn't exist.")
+        return project
+
+    def jobset(self, project: str, name: str) -> Jobset:
+        jobset = self.project(project).jobsets.get(name)
+        if jobset is None:
+            raise DemoError(404, f"Jobset ‘{name}’ doesn't exist.")
+        return jobset
+
+    def eval(self, eval_id: int) -> Eval:
+        ev = self.evals.get(eval_id)
+        if ev is None:
+            raise DemoError(404, f"Evaluation {eval_id} doesn't exist.")
+        return ev
+
+    def is_big(self, build_id: int) -> bool:
+        return BIG_BASE_ID <= build_id < BIG_BASE_ID + 3 * 1000 + BIG_EVAL_SIZE
+
+    def build(self, build_id: int) -> Build:
+        build = self.builds.get(build_id) or self.big_overrides.get(build_id)
+        if build is None and self.is_big(build_id):
+            build = self._big_build(build_id)
+        if build is None:
+            raise DemoError(404, f"Build with ID {build_id} doesn't exist.")
+        self._drv_index.setdefault(store_hash("drv" + str(build_id)), build_id)
+        return build
+
+    def drv_index(self) -> dict[str, int]:
+        """Derivation hash → build id, for `/log/<drv>`: every small build, and big ones once looked up."""
+        if len(self._drv_index) < len(self.builds):
+            for build_id in self.builds:
+                self._drv_index.setdefault(store_hash("drv" + str(build_id)), build_id)
+        return self._drv_index
+
+    def _big_build(self, build_id: int) -> Build:
+        h = mix(build_id)
+        word = data.BIG_WORDS[h % len(data.BIG_WORDS)]
+        prefix = data.BIG_PREFIXES[(h >> 8) % len(data.BIG_PREFIXES)]
+        system = data.SYSTEMS[(h >> 12) % 2]
+        variant = build_id % 997
+        job = f"{prefix}{word}{'' if variant < 300 else f'_{variant}'}.{system}"
+        offset = build_id - BIG_BASE_ID
+        evals = [
+            e
+            for e in self.projects["nixpkgs"].jobsets["trunk"].evals
+            if offset - (self.evals[e].build_ids.start - BIG_BASE_ID) in range(BIG_EVAL_SIZE)
+        ]
+        latest = evals[-1] == self.projects["nixpkgs"].jobsets["trunk"].evals[-1]
+        bucket = (h >> 16) % 1000
+        at = self.evals[evals[0]].timestamp
+        if latest and offset >= 2 * 1000 + BIG_EVAL_SIZE - 40_000:
+            start, finish, outcome = None, None, 0  # the newest builds are still queued
+        else:
+            outcome = 0 if bucket < 975 else (1 if bucket < 990 else 2)
+            start = at + 600 + (h >> 20) % 7200
+            finish = start + 20 + (h >> 4) % 900
+        return Build(
+            id=build_id,
+            project="nixpkgs",
+            jobset="trunk",
+            job=job,
+            system=system,
+            nixname=f"{word}-{1 + h % 9}.{h % 20}",
+            timestamp=at,
+            start_at=start,
+            finish_at=finish,
+            outcome=outcome,
+            evals=evals,
+            log_lines=40 + h % 200,
+        )
+
+    def all_small_builds(self) -> Iterator[Build]:
+        return iter(self.builds.values())
+
+    # --- sessions ----------------------------------------------------------------------------------
+
+    def login(self, username: str, password: str) -> str:
+        user = data.USERS.get(username)
+        if user is None or not secrets.compare_digest(user[0], password):
+            raise DemoError(403, "Bad username or password.")
+        token = secrets.token_hex(16)
+        self.sessions[token] = username
+        return token
+
+    def expire_sessions(self) -> None:
+        """Forget every session, as a restarted server or an expired cookie would."""
+        self.sessions.clear()
+
+    def user_json(self, username: str) -> dict[str, Any]:
+        _, fullname, email, roles = data.USERS[username]
+        return {"username": username, "fullname": fullname, "emailaddress": email, "userroles": list(roles)}
+
+    def require_role(self, username: str | None, role: str, project: str) -> None:
+        if username is None:
+            raise DemoError(403, "This page requires you to sign in.")
+        roles = data.USERS[username][3]
+        if "admin" in roles or role in roles or self.project(project).owner == username:
+            return
+        what = {
+            "restart-jobs": "restart-jobs",
+            "cancel-build": "cancel-build",
+            "bump-to-front": "bump-to-front",
+            "eval-jobset": "eval-jobset",
+        }[role]
+        raise DemoError(
+            403,
+            f"Only the project members, administrators, and accounts with {what} privileges can perform this "
+            "operation.",
+        )
+
+    # --- actions -----------------------------------------------------------------------------------
+
+    def _mutable(self, build_id: int) -> Build:
+        build = self.build(build_id)
+        if self.is_big(build_id) and build_id not in self.big_overrides:
+            self.big_overrides[build_id] = build
+            self._big_counts.clear()
+        return build
+
+    def restart(self, build_id: int) -> bool:
+        build = self._mutable(build_id)
+        now = self.now()
+        if build.phase(now) != "finished":
+            return False
+        build.restarts += 1
+        build.cancelled_at = None
+        build.start_at = now + 5
+        build.finish_at = build.start_at + 30 + mix(build_id + build.restarts) % 120
+        build.outcome = 0 if (mix(build_id * 7 + build.restarts) % 3) else 1
+        return True
+
+    def cancel(self, build_id: int) -> bool:
+        build = self._mutable(build_id)
+        now = self.now()
+        if build.phase(now) == "finished":
+            return False
+        build.cancelled_at = now
+        build.start_at = build.start_at if build.start_at is not None and build.start_at <= now else now
+        build.finish_at = now
+        return True
+
+    def bump(self, build_id: int) -> None:
+        build = self._mutable(build_id)
+        build.priority = 1000 + self.now() % 1000
+
+    def push(self, project: str, jobset_name: str, forced: bool) -> bool:
+        jobset = self.jobset(project, jobset_name)
+        if not forced and (jobset.enabled == 0 or not self.project(project).enabled):
+            return False
+        now = self.clock.now()
+        jobset.triggertime = int(now)
+        jobset.starttime = int(now)
+        self.pending.append(PendingEval(project, jobset_name, now + self.eval_delay, forced))
+        return True
+
+    # --- derived views -----------------------------------------------------------------------------
+
+    def current_builds(self, jobset: Jobset) -> Iterator[Build]:
+        if not jobset.evals:
+            return iter(())
+        ev = self.evals[jobset.evals[-1]]
+        return (self.build(i) for i in ev.build_ids)
+
+    def counts(self, ev: Eval) -> dict[str, int]:
+        """scheduled / succeeded / failed / total over an evaluation's builds."""
+        now = self.now()
+        if isinstance(ev.build_ids, range):
+            cached = self._big_counts.get(ev.id)
+            if cached is None:
+                cached = self._count(self.build(i) for i in ev.build_ids)
+                self._big_counts[ev.id] = cached
+            return cached
+        return self._count((self.build(i) for i in ev.build_ids), now)
+
+    def _count(self, builds: Iterator[Build], now: float | None = None) -> dict[str, int]:
+        now = self.now() if now is None else now
+        scheduled = succeeded = failed = total = 0
+        for b in builds:
+            total += 1
+            status = b.status(now)
+            if status is None:
+                scheduled += 1
+            elif status == 0:
+                succeeded += 1
+            else:
+                failed += 1
+        return {"nrscheduled": scheduled, "nrsucceeded": succeeded, "nrfailed": failed, "nrtotal": total}
+
+    # --- logs --------------------------------------------------------------------------------------
+
+    def log(self, build: Build) -> Iterator[str]:
+        """The build's log as far as it has got, line by line, with colours."""
+        now = self.now()
+        phase = build.phase(now)
+        if phase == "queued":
+            return
+        total = build.log_lines
+        if phase == "running" and build.finish_at and build.start_at is not None:
+            done = (now - build.start_at) / max(1, build.finish_at - build.start_at)
+            total = max(3, int(total * done))
+        yield f"\x1b[1mbuilding '{build.drvpath}'...\x1b[0m"
+        yield "Running phase: \x1b[32munpackPhase\x1b[0m"
+        yield f"unpacking source archive /nix/store/{store_hash('src' + str(build.id))}-source"
+        phases = ["patchPhase", "configurePhase", "buildPhase", "checkPhase", "installPhase", "fixupPhase"]
+        body = max(0, total - 6)
+        for i in range(body):
+            if i % 40 == 0:
+                yield f"Running phase: \x1b[32m{phases[(i // 40) % len(phases)]}\x1b[0m"
+            elif i % 17 == 0:
+                yield f"\x1b[33mwarning:\x1b[0m unused variable 'x{i}' [-Wunused-variable]"
+            else:
+                yield f"  CC       src/{data.BIG_WORDS[(build.id + i) % len(data.BIG_WORDS)]}.o\t[{i}/{body}]"
+        if phase == "running":
+            return
+        status = build.status(now)
+        if status == 0:
+            yield f"shrinking RPATHs of ELF executables and libraries in {build.out_path()}"
+            yield f"\x1b[32mbuilt\x1b[0m {build.out_path()}"
+        elif status == 4:
+            yield "\x1b[33mbuild cancelled by user\x1b[0m"
+        else:
+            yield "\x1b[31;1merror:\x1b[0m builder for '" + build.drvpath + "' failed with exit code 2;"
+            yield "       last 10 log lines:"
+            yield "       > FAIL: test-suite.log (1 of 42 tests failed)"
+            yield "       For full logs, run 'nix log " + build.drvpath + "'."

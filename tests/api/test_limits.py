@@ -1,0 +1,187 @@
+"""Politeness: the rate limit, the in-flight cap and backoff, with faults the demo cannot produce yet."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import httpx
+import pytest
+
+from hydra_tui.api import errors
+from hydra_tui.api.client import HydraClient
+from hydra_tui.api.limits import Limits, RateLimiter, backoff_delay
+from hydra_tui.demo.runner import DemoServer
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+async def test_token_bucket_allows_a_burst_then_paces() -> None:
+    t = FakeTime()
+    limiter = RateLimiter(2.0, 3, monotonic=t.monotonic, sleep=t.sleep)
+    for _ in range(9):
+        await limiter.acquire()
+    # 3 at once, then one every 0.5 s: 6 more take 3 s.
+    assert t.sleeps[:1] == [0.5] and t.now == pytest.approx(3.0)
+    assert 9 / t.now > 2.0  # the burst makes the first seconds faster…
+    for _ in range(100):
+        await limiter.acquire()
+    assert 109 / t.now < 2.1  # …but the long-run average stays at the rate
+
+
+async def test_penalty_after_429_holds_everything_back() -> None:
+    t = FakeTime()
+    limiter = RateLimiter(1.0, 4, monotonic=t.monotonic, sleep=t.sleep)
+    limiter.penalise(10)
+    await limiter.acquire()
+    assert t.now >= 10
+
+
+def test_default_limits_respect_hydra_nixos_org() -> None:
+    limits = Limits()
+    assert limits.rate < 2 and limits.burst <= 7 and limits.in_flight <= 4
+
+
+def test_backoff_grows_with_jitter_and_is_capped() -> None:
+    rng = random.Random(5)
+    delays = [backoff_delay(a, 1.0, 30.0, rng) for a in range(8)]
+    assert all(0.5 <= d <= 30.0 for d in delays)
+    assert max(delays[5:]) > max(delays[:2])
+    assert len({round(d, 6) for d in delays}) == len(delays)
+
+
+def _client(handler, sleep) -> HydraClient:
+    limits = Limits(rate=0, retries=3, backoff_base=1.0, backoff_max=8.0)
+    return HydraClient("http://hydra.test", limits=limits, transport=httpx.MockTransport(handler), sleep=sleep,
+                       rng=random.Random(1))
+
+
+async def test_backoff_on_5xx_then_success() -> None:
+    t = FakeTime()
+    answers = iter([503, 502, 200])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        status = next(answers)
+        return httpx.Response(status, json=[] if status == 200 else {"error": "busy"})
+
+    async with _client(handler, t.sleep) as hydra:
+        assert await hydra.projects() == []
+        assert len(t.sleeps) == 2 and hydra.health.retries == 2 and hydra.health.ok
+        assert t.sleeps[0] <= 1.0 and t.sleeps[1] <= 2.0
+
+
+async def test_429_honours_retry_after_and_gives_up_typed() -> None:
+    t = FakeTime()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(429, headers={"Retry-After": "7"}, text="slow down")
+
+    async with _client(handler, t.sleep) as hydra:
+        with pytest.raises(errors.RateLimitedError) as info:
+            await hydra.projects()
+        assert info.value.retry_after == 7
+        assert len(t.sleeps) == 3 and all(s >= 7 for s in t.sleeps)
+        assert "back off" in str(info.value)
+
+
+async def test_timeouts_are_unreachable_after_retries() -> None:
+    t = FakeTime()
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        raise httpx.ReadTimeout("slow", request=request)
+
+    async with _client(handler, t.sleep) as hydra:
+        with pytest.raises(errors.UnreachableError, match="did not answer in time"):
+            await hydra.projects()
+    assert calls == 4
+
+
+async def test_posts_are_not_retried_on_5xx() -> None:
+    t = FakeTime()
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return httpx.Response(502, text="<html>bad gateway</html>", headers={"content-type": "text/html"})
+
+    async with _client(handler, t.sleep) as hydra:
+        with pytest.raises(errors.ServerError) as info:
+            await hydra.restart_build(1)
+    assert calls == 1 and info.value.status == 502 and "bad gateway" in str(info.value)
+
+
+async def test_server_error_carries_hydras_text() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(500, json={"error": "Invalid build ID ‘abc’."})
+
+    async with _client(handler, FakeTime().sleep) as hydra:
+        with pytest.raises(errors.ServerError) as info:
+            await hydra.build(1)
+    assert info.value.server_text == "Invalid build ID ‘abc’."
+
+
+async def test_malformed_json_and_wrong_shapes() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/":
+            return httpx.Response(200, content=b'[{"name": "x"', headers={"content-type": "application/json"})
+        return httpx.Response(200, json={"id": "not a number"})
+
+    async with _client(handler, FakeTime().sleep) as hydra:
+        with pytest.raises(errors.BadResponseError, match="malformed JSON"):
+            await hydra.projects()
+        with pytest.raises(errors.BadResponseError, match="cannot read"):
+            await hydra.build(1)
+
+
+async def test_tarpit_html_with_status_200() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text="<html>garbage</html>", headers={"content-type": "text/html"})
+
+    async with _client(handler, FakeTime().sleep) as hydra:
+        with pytest.raises(errors.BadResponseError) as info:
+            await hydra.projects()
+    assert "HTML page where JSON was expected" in str(info.value) and "proxy" in str(info.value)
+
+
+async def test_rate_limit_against_the_demo(demo: DemoServer) -> None:
+    limits = Limits(rate=50, burst=2, in_flight=2, retries=0)
+    async with HydraClient(demo.url, limits=limits) as hydra:
+        await asyncio.gather(*(hydra.project("hello") for _ in range(12)))
+        # 2 go at once; the other 10 wait 1/50 s each.
+        assert hydra.limiter.waited == pytest.approx(10 / 50, rel=0.2)
+        assert hydra.health.requests == 12
+
+
+async def test_in_flight_cap(demo: DemoServer) -> None:
+    active = peak = 0
+
+    class Counting(httpx.AsyncHTTPTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            nonlocal active, peak
+            active += 1
+            peak = max(peak, active)
+            try:
+                await asyncio.sleep(0)  # yield so that others could start
+                return await super().handle_async_request(request)
+            finally:
+                active -= 1
+
+    limits = Limits(rate=0, in_flight=2, retries=0)
+    async with HydraClient(demo.url, limits=limits, transport=Counting()) as hydra:
+        await asyncio.gather(*(hydra.project("hello") for _ in range(10)))
+    assert peak == 2

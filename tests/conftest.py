@@ -1,0 +1,45 @@
+"""Shared fixtures: a demo Hydra on 127.0.0.1 with a frozen clock, and clients for it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from hydra_tui.api.client import HydraClient
+from hydra_tui.api.limits import Limits
+from hydra_tui.clock import FrozenClock
+from hydra_tui.demo.runner import DemoServer
+
+# 2026-11-20 12:00:00 UTC: the demo's "now" in every test.
+T0 = 1_795_694_400
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(T0)
+
+
+@pytest.fixture
+def demo(clock: FrozenClock) -> Iterator[DemoServer]:
+    """A fresh demo Hydra per test (it starts in milliseconds), so tests that change it stay independent."""
+    server = DemoServer(clock=clock, start=T0).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def client(demo: DemoServer) -> AsyncIterator[HydraClient]:
+    async with HydraClient(demo.url, limits=Limits.unlimited()) as hydra:
+        yield hydra
+
+
+@pytest.fixture
+async def alice(client: HydraClient) -> HydraClient:
+    """The client, logged in as a user with every action role."""
+    await client.login("alice", "alice-pw")
+    return client
