@@ -12,7 +12,7 @@ from hydra_tui.api.limits import Limits
 from hydra_tui.clock import FrozenClock
 from hydra_tui.demo.runner import DemoServer
 
-# 2026-11-20 12:00:00 UTC: the demo's "now" in every test.
+# 2026-11-26 12:00:00 UTC: the demo's "now" in every test.
 T0 = 1_795_694_400
 DATA = Path(__file__).parent / "data"
 

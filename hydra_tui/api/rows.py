@@ -38,7 +38,17 @@ class BuildRow:
 class BuildRows:
     """The builds of one evaluation, sorted by id."""
 
-    __slots__ = ("_starts", "_states", "_stops", "_system_index", "_systems", "ids", "jobs", "system_names")
+    __slots__ = (
+        "_starts",
+        "_states",
+        "_stops",
+        "_system_index",
+        "_systems",
+        "ids",
+        "jobs",
+        "partial",
+        "system_names",
+    )
 
     def __init__(self, ids: Iterable[int]) -> None:
         self.ids = array("q", sorted(set(ids)))
@@ -50,6 +60,47 @@ class BuildRows:
         self._stops = array("q", bytes(8 * n))
         self.system_names: list[str] = [""]
         self._system_index: dict[str, int] = {"": 0}
+        #: True when only the ids are known (the server could not list the details at once).
+        self.partial = False
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BuildRows):
+            return NotImplemented
+        return (
+            self.ids == other.ids
+            and self._states == other._states
+            and self.jobs == other.jobs
+            and self._starts == other._starts
+            and self._stops == other._stops
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def adopt_details(self, old: BuildRows) -> None:
+        """Keep the details `old` already knew, for rows this one knows only by id."""
+        for i, build_id in enumerate(self.ids):
+            if self._states[i] != BuildState.UNKNOWN:
+                continue
+            j = old.position(build_id)
+            if j is not None and old._states[j] != BuildState.UNKNOWN:
+                self.jobs[i] = old.jobs[j]
+                self._states[i] = old._states[j]
+                self._systems[i] = self._system(old.system_names[old._systems[j]])
+                self._starts[i] = old._starts[j]
+                self._stops[i] = old._stops[j]
+
+    def copy(self) -> BuildRows:
+        new = BuildRows(())
+        new.ids = array("q", self.ids)
+        new.jobs = list(self.jobs)
+        new._states = array("b", self._states)
+        new._systems = array("B", self._systems)
+        new._starts = array("q", self._starts)
+        new._stops = array("q", self._stops)
+        new.system_names = list(self.system_names)
+        new._system_index = dict(self._system_index)
+        new.partial = self.partial
+        return new
 
     @classmethod
     def from_builds(cls, builds: Iterable[Mapping[str, Any]]) -> BuildRows:

@@ -28,10 +28,15 @@ async def test_projects_and_jobsets(client: HydraClient) -> None:
 
 
 async def test_jobset_states_and_errors(client: HydraClient) -> None:
-    states = {name: (await client.jobset("hello", name)).enabled
-              for name in ("main", "release-24.05", "nightly", "staging")}
-    assert states == {"main": JobsetState.ENABLED, "release-24.05": JobsetState.DISABLED,
-                      "nightly": JobsetState.ONE_SHOT, "staging": JobsetState.ONE_AT_A_TIME}
+    states = {
+        name: (await client.jobset("hello", name)).enabled for name in ("main", "release-24.05", "nightly", "staging")
+    }
+    assert states == {
+        "main": JobsetState.ENABLED,
+        "release-24.05": JobsetState.DISABLED,
+        "nightly": JobsetState.ONE_SHOT,
+        "staging": JobsetState.ONE_AT_A_TIME,
+    }
     broken = await client.jobset("hello", "broken")
     assert broken.errormsg == ""  # as on real Hydra since 2024
     assert "callPackag" in (await client.jobset_errors("hello", "broken")).errormsg
@@ -54,8 +59,15 @@ async def test_latest_eval_and_its_builds(client: HydraClient) -> None:
     rows = await client.eval_builds(latest.eval.id)
     assert len(rows) == 36
     states = set(rows.counts())
-    assert {BuildState.QUEUED, BuildState.RUNNING, BuildState.SUCCEEDED, BuildState.FAILED,
-            BuildState.CANCELLED, BuildState.TIMED_OUT, BuildState.DEPENDENCY_FAILED} <= states
+    assert {
+        BuildState.QUEUED,
+        BuildState.RUNNING,
+        BuildState.SUCCEEDED,
+        BuildState.FAILED,
+        BuildState.CANCELLED,
+        BuildState.TIMED_OUT,
+        BuildState.DEPENDENCY_FAILED,
+    } <= states
     again = await client.eval(latest.eval.id)
     assert list(again.build_ids) == list(latest.build_ids)
 

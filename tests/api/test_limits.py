@@ -63,8 +63,9 @@ def test_backoff_grows_with_jitter_and_is_capped() -> None:
 
 def _client(handler, sleep) -> HydraClient:
     limits = Limits(rate=0, retries=3, backoff_base=1.0, backoff_max=8.0)
-    return HydraClient("http://hydra.test", limits=limits, transport=httpx.MockTransport(handler), sleep=sleep,
-                       rng=random.Random(1))
+    return HydraClient(
+        "http://hydra.test", limits=limits, transport=httpx.MockTransport(handler), sleep=sleep, rng=random.Random(1)
+    )
 
 
 async def test_backoff_on_5xx_then_success() -> None:

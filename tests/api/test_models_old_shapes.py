@@ -30,9 +30,17 @@ def test_pre_2021_jobset_with_hidden_and_jobsetinputs() -> None:
 
 @pytest.mark.parametrize(
     ("value", "state"),
-    [(0, JobsetState.DISABLED), (1, JobsetState.ENABLED), (2, JobsetState.ONE_SHOT), (3, JobsetState.ONE_AT_A_TIME),
-     ("2", JobsetState.ONE_SHOT), (True, JobsetState.ENABLED), (False, JobsetState.DISABLED),
-     (7, JobsetState.UNKNOWN), (None, JobsetState.ENABLED)],
+    [
+        (0, JobsetState.DISABLED),
+        (1, JobsetState.ENABLED),
+        (2, JobsetState.ONE_SHOT),
+        (3, JobsetState.ONE_AT_A_TIME),
+        ("2", JobsetState.ONE_SHOT),
+        (True, JobsetState.ENABLED),
+        (False, JobsetState.DISABLED),
+        (7, JobsetState.UNKNOWN),
+        (None, JobsetState.ENABLED),
+    ],
 )
 def test_jobset_enabled_states(value, state) -> None:
     assert models.Jobset.model_validate({"name": "j", "enabled": value}).enabled is state
@@ -127,10 +135,16 @@ def test_garbage_is_a_validation_error() -> None:
 
 def test_changed_inputs() -> None:
     a = models.JobsetEval.model_validate(
-        {"id": 1, "jobsetevalinputs": {"src": {"type": "git", "revision": "a" * 40}, "n": {"type": "git", "revision": "b"}}}
+        {
+            "id": 1,
+            "jobsetevalinputs": {"src": {"type": "git", "revision": "a" * 40}, "n": {"type": "git", "revision": "b"}},
+        }
     )
     b = models.JobsetEval.model_validate(
-        {"id": 2, "jobsetevalinputs": {"src": {"type": "git", "revision": "c" * 40}, "n": {"type": "git", "revision": "b"}}}
+        {
+            "id": 2,
+            "jobsetevalinputs": {"src": {"type": "git", "revision": "c" * 40}, "n": {"type": "git", "revision": "b"}},
+        }
     )
     assert b.changed_inputs(a) == ["src"]
     assert a.changed_inputs(None) == ["n", "src"]

@@ -1,0 +1,170 @@
+"""Cache entries keyed by request, each kind with its own freshness window; one request per key at a time."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hydra_tui.api.errors import HydraError
+from hydra_tui.clock import Clock
+
+Key = tuple[Any, ...]
+Fetch = Callable[[], Awaitable[Any]]
+
+# Seconds a value of each kind stays fresh; polls of a key on screen may be faster (see poller).
+FRESHNESS: dict[str, float] = {
+    "projects": 300,
+    "jobsets": 30,
+    "jobset": 60,
+    "jobset_errors": 60,
+    "evals": 60,
+    "eval": 600,
+    "eval_builds": 20,
+    "build": 15,
+    "user": 600,
+}
+
+
+@dataclass
+class Entry:
+    """The last good value of one key, and what happened since."""
+
+    key: Key
+    value: Any = None
+    fetched_at: float | None = None  # when `value` was fetched (or loaded from disk)
+    version: int = 0  # bumped whenever `value` really changed
+    error: HydraError | None = None  # the last refresh's failure, cleared by a success
+    error_at: float | None = None
+    from_disk: bool = False
+
+    @property
+    def has_value(self) -> bool:
+        return self.fetched_at is not None
+
+    @property
+    def stale(self) -> bool:
+        return self.error is not None or self.from_disk
+
+
+@dataclass
+class CacheStats:
+    requests: int = 0
+    shared: int = 0  # callers that joined a request already in flight
+    failures: int = 0
+    listeners: dict[Key, int] = field(default_factory=dict)
+
+
+class Cache:
+    """Values by key. `get` returns a fresh value or fetches; `refresh` always fetches (single-flight)."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.entries: dict[Key, Entry] = {}
+        self._inflight: dict[Key, asyncio.Task[Entry]] = {}
+        self._listeners: dict[Key, list[Callable[[Entry], None]]] = {}
+        self.stats = CacheStats()
+        self.last_success: float | None = None
+        self.on_any_change: list[Callable[[], None]] = []
+
+    def entry(self, key: Key) -> Entry:
+        found = self.entries.get(key)
+        if found is None:
+            found = self.entries[key] = Entry(key)
+        return found
+
+    def peek(self, key: Key) -> Entry | None:
+        return self.entries.get(key)
+
+    def is_fresh(self, key: Key, max_age: float | None = None) -> bool:
+        entry = self.entries.get(key)
+        if entry is None or entry.fetched_at is None or entry.error is not None or entry.from_disk:
+            return False
+        window = FRESHNESS.get(str(key[0]), 30) if max_age is None else max_age
+        return self.clock.now() - entry.fetched_at < window
+
+    async def get(self, key: Key, fetch: Fetch, max_age: float | None = None) -> Entry:
+        if self.is_fresh(key, max_age):
+            return self.entries[key]
+        return await self.refresh(key, fetch)
+
+    async def refresh(self, key: Key, fetch: Fetch) -> Entry:
+        """Fetch now, unless a fetch of the same key is already under way: then share its result."""
+        task = self._inflight.get(key)
+        if task is not None:
+            self.stats.shared += 1
+            return await asyncio.shield(task)
+        task = asyncio.ensure_future(self._fetch(key, fetch))
+        self._inflight[key] = task
+        try:
+            return await asyncio.shield(task)
+        finally:
+            if self._inflight.get(key) is task and task.done():
+                del self._inflight[key]
+
+    async def _fetch(self, key: Key, fetch: Fetch) -> Entry:
+        entry = self.entry(key)
+        self.stats.requests += 1
+        try:
+            value = await fetch()
+        except HydraError as exc:
+            self.stats.failures += 1
+            first = entry.error is None
+            entry.error = exc
+            entry.error_at = self.clock.now() if first or entry.error_at is None else entry.error_at
+            self._tell(entry)
+            return entry
+        finally:
+            self._inflight.pop(key, None)
+        now = self.clock.now()
+        changed = entry.fetched_at is None or entry.from_disk or value != entry.value
+        recovered = entry.error is not None
+        entry.error = None
+        entry.error_at = None
+        entry.fetched_at = now
+        entry.from_disk = False
+        self.last_success = now
+        if changed:
+            entry.value = value
+            entry.version += 1
+        if changed or recovered:
+            self._tell(entry)
+        return entry
+
+    def put(self, key: Key, value: Any, *, fetched_at: float, from_disk: bool = False) -> Entry:
+        entry = self.entry(key)
+        entry.value = value
+        entry.fetched_at = fetched_at
+        entry.from_disk = from_disk
+        entry.version += 1
+        self._tell(entry)
+        return entry
+
+    def invalidate(self, key: Key) -> None:
+        """Make the next `get` fetch (after an action changed what the key holds)."""
+        entry = self.entries.get(key)
+        if entry is not None and entry.fetched_at is not None:
+            entry.fetched_at = -1e18
+
+    def invalidate_kind(self, kind: str) -> None:
+        for key in list(self.entries):
+            if key[0] == kind:
+                self.invalidate(key)
+
+    def listen(self, key: Key, callback: Callable[[Entry], None]) -> Callable[[], None]:
+        """Call `callback(entry)` whenever the key's value changes or its error state does."""
+        self._listeners.setdefault(key, []).append(callback)
+
+        def stop() -> None:
+            callbacks = self._listeners.get(key, [])
+            if callback in callbacks:
+                callbacks.remove(callback)
+
+        return stop
+
+    def _tell(self, entry: Entry) -> None:
+        for callback in list(self._listeners.get(entry.key, [])):
+            callback(entry)
+        for callback in list(self.on_any_change):
+            callback()

@@ -1,0 +1,44 @@
+"""The command palette (ctrl+p): jump to a project, a jobset, an evaluation id or a build id."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from hydra_tui.ui.app import HydraApp
+
+
+class JumpProvider(Provider):
+    def _targets(self) -> list[tuple[str, str, object]]:
+        app: HydraApp = self.app  # type: ignore[assignment]
+        targets: list[tuple[str, str, object]] = []
+        for key, entry in app.service.cache.entries.items():
+            if key[0] == "projects" and entry.has_value:
+                for p in entry.value:
+                    targets.append((f"project {p.name}", "Open the project", partial(app.open_project, p.name)))
+            if key[0] == "jobsets" and entry.has_value:
+                for j in entry.value:
+                    targets.append(
+                        (f"jobset {j.project}:{j.name}", "Open the jobset", partial(app.open_jobset, j.project, j.name))
+                    )
+        return targets
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._targets():
+            yield DiscoveryHit(name, callback, help=help_text)  # type: ignore[arg-type]
+
+    async def search(self, query: str) -> Hits:
+        app: HydraApp = self.app  # type: ignore[assignment]
+        matcher = self.matcher(query)
+        number = query.strip().lstrip("#")
+        if number.isdigit():
+            n = int(number)
+            yield Hit(100, f"build {n}", partial(app.open_build, n), help="Open build by id")
+            yield Hit(99, f"evaluation {n}", partial(app.open_eval, n), help="Open evaluation by id")
+        for name, help_text, callback in self._targets():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)  # type: ignore[arg-type]

@@ -1,0 +1,149 @@
+"""What every screen shares: the status line, the footer, subscriptions that end with the screen, errors."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Input, Static
+
+from hydra_tui.api.timefmt import ago
+from hydra_tui.cache.poller import Subscription
+from hydra_tui.cache.store import Entry
+
+if TYPE_CHECKING:
+    from hydra_tui.cache.service import DataService
+    from hydra_tui.ui.app import HydraApp
+
+
+class FilterBox(Input):
+    """The `/` filter: typing filters the list; Enter goes back to the list on the first match."""
+
+    DEFAULT_CSS = """
+    FilterBox { dock: top; height: 1; border: none; padding: 0 1; display: none; }
+    FilterBox.-active { display: block; }
+    """
+    BINDINGS = [Binding("escape", "close", "Close filter", show=False)]
+
+    def action_close(self) -> None:
+        self.value = ""
+        self.remove_class("-active")
+        self.screen.focus_list()  # type: ignore[attr-defined]
+
+
+class HydraScreen(Screen[None]):
+    """Base of the dashboard's screens."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("slash", "filter", "Filter"),
+        Binding("question_mark", "help", "Keys"),
+        Binding("r", "refresh", "Refresh"),
+    ]
+    #: Short text naming the screen, for the help modal.
+    TITLE_TEXT = ""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._subscriptions: list[Subscription] = []
+
+    @property
+    def hydra_app(self) -> HydraApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def service(self) -> DataService:
+        return self.hydra_app.service
+
+    def watch_data(self, kind: str, *args: Any, handler: Any) -> None:
+        """Subscribe to a kind of data for as long as this screen exists; `handler(entry)` on each change."""
+
+        def deliver(entry: Entry) -> None:
+            if self.is_attached:
+                self.call_later(handler, entry)
+
+        self._subscriptions.append(self.service.subscribe(kind, *args, on_change=deliver))
+
+    def on_unmount(self) -> None:
+        for sub in self._subscriptions:
+            sub.cancel()
+        self._subscriptions.clear()
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+    def action_help(self) -> None:
+        from hydra_tui.ui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self))
+
+    def action_refresh(self) -> None:
+        for sub in self._subscriptions:
+            self.service.cache.invalidate(sub.key)
+        self.run_worker(self._refresh_all(), group="refresh", exclusive=True)
+
+    async def _refresh_all(self) -> None:
+        for sub in list(self._subscriptions):
+            _, fetch, _ = self.service.source(*sub.key)
+            await self.service.cache.refresh(sub.key, fetch)
+
+    # --- filtering -------------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query(FilterBox)
+        if box:
+            box.first().add_class("-active")
+            box.first().focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if isinstance(event.input, FilterBox):
+            self.apply_filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if isinstance(event.input, FilterBox):
+            if not event.value:
+                event.input.remove_class("-active")
+            self.focus_list()
+
+    def apply_filter(self, text: str) -> None:
+        """Screens with a list narrow it to `text`."""
+
+    def focus_list(self) -> None:
+        """Screens give focus back to their list, with the first match highlighted."""
+
+    # --- states ----------------------------------------------------------------------------------
+
+    def describe_problem(self, entry: Entry) -> Text | None:
+        """A line saying why the data is stale (or missing), or None when all is well."""
+        if entry.error is not None:
+            text = Text()
+            if entry.has_value:
+                since = ago(entry.error_at, self.service.clock.now())
+                text.append(f"Showing data from {ago(entry.fetched_at, self.service.clock.now())}, ", style="yellow")
+                text.append(f"stale since {since}: ", style="yellow")
+            text.append(str(entry.error), style="red" if not entry.has_value else "yellow")
+            return text
+        if entry.from_disk:
+            return Text(
+                f"Saved data from {ago(entry.fetched_at, self.service.clock.now())}; refreshing…", style="yellow"
+            )
+        return None
+
+
+class Message(Static):
+    """A line for loading, empty and error states."""
+
+    DEFAULT_CSS = """
+    Message { height: auto; padding: 0 1; color: $text-muted; }
+    Message.-hidden { display: none; }
+    """
+
+    def show(self, text: Text | str | None) -> None:
+        if text is None or text == "":
+            self.add_class("-hidden")
+        else:
+            self.remove_class("-hidden")
+            self.update(text if isinstance(text, Text) else Text(text))

@@ -1,0 +1,134 @@
+"""The evaluation list of a jobset, paged as the server pages it (20 a page), more pages on demand."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer
+
+from hydra_tui.api.models import JobsetEval
+from hydra_tui.api.timefmt import ago
+from hydra_tui.cache.store import Entry
+from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message
+from hydra_tui.ui.text import safe
+from hydra_tui.ui.widgets.status_line import StatusLine
+
+
+def add_eval_columns(table: DataTable[Text]) -> None:
+    table.add_column("EVAL", key="id", width=9)
+    table.add_column("WHEN", key="when", width=9)
+    table.add_column("BUILDS", key="builds", width=7)
+    table.add_column("CHANGED INPUTS", key="inputs")
+
+
+def eval_cells(e: JobsetEval, previous: JobsetEval | None, now: float) -> list[Text]:
+    changed = e.changed_inputs(previous)
+    if e.flake:
+        inputs = safe(e.flake)
+    elif previous is None:
+        inputs = Text("(first evaluation on this page)", style="bright_black")
+    elif not changed:
+        inputs = Text("no input changed", style="bright_black")
+    else:
+        inputs = Text(", ").join(
+            safe(f"{name} → {e.jobsetevalinputs[name].describe().rsplit(' ', 1)[-1]}") for name in changed
+        )
+    return [
+        Text(str(e.id), style="bold"),
+        Text(ago(e.timestamp, now)),
+        Text(f"{e.nrbuilds if e.nrbuilds is not None else '?':>6}"),
+        inputs,
+    ]
+
+
+class EvalsScreen(HydraScreen):
+    TITLE_TEXT = "evaluations"
+    AUTO_FOCUS = "#evals"
+    BINDINGS = [Binding("n", "more", "More")]
+
+    def __init__(self, project: str, jobset: str) -> None:
+        super().__init__()
+        self.project = project
+        self.jobset_name = jobset
+        self.pages: dict[int, list[JobsetEval]] = {}
+        self.last_page: int | None = None
+        self.filter_text = ""
+
+    def compose(self) -> ComposeResult:
+        yield FilterBox(placeholder="filter by id or input", id="filter")
+        yield Message(Text("Loading evaluations…"), id="message")
+        yield DataTable(id="evals", cursor_type="row")
+        yield StatusLine()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#evals", DataTable)
+        add_eval_columns(table)
+        table.border_title = f"Evaluations of {self.project}:{self.jobset_name}"
+        self._watch_page(1)
+
+    def _watch_page(self, page: int) -> None:
+        if page not in self.pages:
+            self.pages[page] = []
+            self.watch_data("evals", self.project, self.jobset_name, page, handler=lambda e, p=page: self.on_page(p, e))
+
+    def on_page(self, page: int, entry: Entry) -> None:
+        message = self.query_one("#message", Message)
+        message.show(self.describe_problem(entry) if entry.has_value or entry.error else "Loading evaluations…")
+        if not entry.has_value:
+            return
+        self.pages[page] = entry.value.evals
+        if entry.value.last_page is not None:
+            self.last_page = entry.value.last_page
+        self.render_rows()
+        if not entry.value.evals and page == 1:
+            message.show("This jobset has no evaluations yet.")
+
+    def all_evals(self) -> list[JobsetEval]:
+        return [e for page in sorted(self.pages) for e in self.pages[page]]
+
+    def render_rows(self) -> None:
+        table = self.query_one("#evals", DataTable)
+        evals = self.all_evals()
+        now = self.service.clock.now()
+        needle = self.filter_text.lower()
+        from hydra_tui.ui.screens.jobset import eval_search_text
+
+        rows = [(e, evals[n + 1] if n + 1 < len(evals) else None) for n, e in enumerate(evals)]
+        rows = [(e, p) for e, p in rows if not needle or needle in eval_search_text(e)]
+        keys = [str(e.id) for e, _ in rows]
+        if [str(k.value) for k in table.rows] != keys:
+            cursor = table.cursor_row
+            table.clear()
+            for e, prev in rows:
+                table.add_row(*eval_cells(e, prev, now), key=str(e.id))
+            if rows:
+                table.move_cursor(row=min(cursor, len(rows) - 1))
+        loaded = max(self.pages) if self.pages else 0
+        more = self.last_page is not None and loaded < self.last_page
+        table.border_subtitle = f"page {loaded} of {self.last_page or '?'}" + ("  (n: more)" if more else "")
+
+    def action_more(self) -> None:
+        loaded = max(self.pages) if self.pages else 0
+        if self.last_page is None or loaded < self.last_page:
+            self._watch_page(loaded + 1)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        table = event.data_table
+        if table.row_count and event.cursor_row >= table.row_count - 2 and not self.filter_text:
+            self.action_more()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.hydra_app.open_eval(int(event.row_key.value), self.project, self.jobset_name)
+
+    def apply_filter(self, text: str) -> None:
+        self.filter_text = text
+        self.render_rows()
+
+    def focus_list(self) -> None:
+        table = self.query_one("#evals", DataTable)
+        table.focus()
+        if table.row_count:
+            table.move_cursor(row=0)

@@ -1,0 +1,61 @@
+"""`?`: every key of the current screen and of the app, in a modal."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+KEY_NAMES = {
+    "question_mark": "?",
+    "slash": "/",
+    "escape": "Esc",
+    "enter": "Enter",
+    "ctrl+q": "Ctrl+Q",
+    "ctrl+p": "Ctrl+P",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
+}
+
+
+def key_label(keys: str) -> str:
+    return ", ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in keys.split(","))
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 64; max-width: 100%; height: auto; max-height: 90%;
+        border: round $accent; background: $surface; padding: 0 1; }
+    """
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
+
+    def __init__(self, screen: Screen[None]) -> None:
+        super().__init__()
+        self.target = screen
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), expand=True)
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        seen: set[str] = set()
+        bindings: list[Binding] = []
+        for source in (type(self.target), type(self.app)):
+            for cls in source.__mro__:
+                for b in getattr(cls, "BINDINGS", []):
+                    if isinstance(b, Binding) and b.key not in seen and b.description:
+                        seen.add(b.key)
+                        bindings.append(b)
+        for b in bindings:
+            table.add_row(key_label(b.key), b.description)
+        table.add_row("↑↓, j k", "Move")
+        table.add_row("Ctrl+P", "Jump to a project, jobset, evaluation or build")
+        title = Text(f"Keys: {getattr(self.target, 'TITLE_TEXT', '')}", style="bold")
+        with VerticalScroll():
+            yield Static(title)
+            yield Static(table)
+            yield Static(Text("Esc closes", style="italic"))

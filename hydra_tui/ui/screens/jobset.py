@@ -1,0 +1,189 @@
+"""The jobset overview: configuration, evaluation error, current counts and the latest evaluations."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Footer, Static
+
+from hydra_tui.api.models import EvalsPage, Jobset, JobsetOverview
+from hydra_tui.api.timefmt import ago, duration
+from hydra_tui.cache.store import Entry
+from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message
+from hydra_tui.ui.screens.evals import add_eval_columns, eval_cells
+from hydra_tui.ui.text import JOBSET_STATE_STYLE, counts_text, safe
+from hydra_tui.ui.widgets.status_line import StatusLine
+
+LATEST = 10
+
+
+class JobsetScreen(HydraScreen):
+    TITLE_TEXT = "jobset"
+    AUTO_FOCUS = "#evals"
+    BINDINGS = [Binding("e", "all_evals", "All evaluations")]
+
+    DEFAULT_CSS = """
+    JobsetScreen #info { height: auto; padding: 0 1; }
+    JobsetScreen #error { height: auto; max-height: 12; padding: 0 1; border: round $error; display: none; }
+    JobsetScreen #error.-shown { display: block; }
+    JobsetScreen #evals { height: 1fr; min-height: 5; }
+    """
+
+    def __init__(self, project: str, jobset: str) -> None:
+        super().__init__()
+        self.project = project
+        self.jobset_name = jobset
+        self.jobset: Jobset | None = None
+        self.overview: JobsetOverview | None = None
+        self.page: EvalsPage | None = None
+        self.filter_text = ""
+
+    def compose(self) -> ComposeResult:
+        yield FilterBox(placeholder="filter evaluations by id or input", id="filter")
+        yield Message(Text("Loading jobset…"), id="message")
+        yield Static(id="info")
+        with VerticalScroll(id="error"):
+            yield Static(id="error-text")
+        table: DataTable[Text] = DataTable(id="evals", cursor_type="row", zebra_stripes=False)
+        yield table
+        yield StatusLine()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#evals", DataTable)
+        add_eval_columns(table)
+        table.border_title = "Latest evaluations (e: all)"
+        self.watch_data("jobset", self.project, self.jobset_name, handler=self.on_jobset)
+        self.watch_data("jobsets", self.project, handler=self.on_overview)
+        self.watch_data("evals", self.project, self.jobset_name, 1, handler=self.on_evals)
+
+    def on_jobset(self, entry: Entry) -> None:
+        message = self.query_one("#message", Message)
+        message.show(self.describe_problem(entry) if entry.has_value or entry.error else Text("Loading jobset…"))
+        if entry.has_value:
+            self.jobset = entry.value
+            self.render_info()
+
+    def on_overview(self, entry: Entry) -> None:
+        if entry.has_value:
+            self.overview = next((j for j in entry.value if j.name == self.jobset_name), None)
+            self.render_info()
+            if self.overview is not None and self.overview.has_error and not self._errors_watched:
+                self._errors_watched = True
+                self.watch_data("jobset_errors", self.project, self.jobset_name, handler=self.on_errors)
+
+    _errors_watched = False
+
+    def on_errors(self, entry: Entry) -> None:
+        box = self.query_one("#error")
+        if entry.has_value and entry.value.errormsg:
+            box.add_class("-shown")
+            box.border_title = "Evaluation error"
+            self.query_one("#error-text", Static).update(Text(entry.value.errormsg.rstrip(), style="red"))
+        else:
+            box.remove_class("-shown")
+
+    def on_evals(self, entry: Entry) -> None:
+        if entry.has_value:
+            self.page = entry.value
+            self.render_evals()
+        elif entry.error is not None:
+            self.query_one("#evals", DataTable).border_subtitle = f"cannot load: {entry.error.short}"
+
+    def render_info(self) -> None:
+        now = self.service.clock.now()
+        j, o = self.jobset, self.overview
+        text = Text()
+        text.append(f"{self.project}:{self.jobset_name}", style="bold")
+        if j is not None:
+            text.append("  ")
+            text.append(j.enabled.label, style=JOBSET_STATE_STYLE[j.enabled])
+            if not j.visible:
+                text.append("  hidden", style="bright_black")
+            if j.description:
+                text.append("  ")
+                text.append_text(safe(j.description, "bright_black"))
+        if o is not None:
+            text.append("\n")
+            text.append_text(counts_text(o.nrsucceeded, o.nrfailed, o.nrscheduled))
+            text.append(f"   of {o.nrtotal} current builds")
+            if o.evaluating:
+                text.append("   evaluating now…", style="cyan bold")
+        if j is not None:
+            text.append("\n")
+            if j.is_flake:
+                text.append("flake ", style="bright_black")
+                text.append_text(safe(j.flake))
+            else:
+                text.append("expression ", style="bright_black")
+                text.append_text(safe(f"{j.nixexprinput}:{j.nixexprpath}"))
+                for inp in j.inputs.values():
+                    text.append("\n  ")
+                    text.append_text(safe(f"{inp.name} ({inp.type}) ", "bright_black"))
+                    text.append_text(safe(inp.value))
+            text.append("\n")
+            interval = f"every {duration(j.checkinterval)}" if j.checkinterval else "never (push only)"
+            text.append("checks ", style="bright_black")
+            text.append(interval)
+            text.append("   last checked ", style="bright_black")
+            text.append(ago(j.lastcheckedtime, now))
+            if j.triggertime:
+                text.append("   triggered ", style="bright_black")
+                text.append(ago(j.triggertime, now), style="cyan")
+            if j.fetcherrormsg:
+                text.append("\nfetch error: ", style="red")
+                text.append_text(safe(j.fetcherrormsg, "red"))
+        self.query_one("#info", Static).update(text)
+
+    def render_evals(self) -> None:
+        table = self.query_one("#evals", DataTable)
+        evals = self.page.evals if self.page else []
+        shown = [(e, evals[n + 1] if n + 1 < len(evals) else None) for n, e in enumerate(evals)][:LATEST]
+        needle = self.filter_text.lower()
+        now = self.service.clock.now()
+        rows = [(e, p) for e, p in shown if not needle or needle in eval_search_text(e)]
+        keys = [str(e.id) for e, _ in rows]
+        current = [str(k.value) for k in table.rows]
+        if current != keys:
+            cursor = table.cursor_row
+            table.clear()
+            for e, prev in rows:
+                table.add_row(*eval_cells(e, prev, now), key=str(e.id))
+            if rows:
+                table.move_cursor(row=min(cursor, len(rows) - 1))
+        else:
+            for e, prev in rows:
+                for col, cell in zip(table.columns, eval_cells(e, prev, now), strict=False):
+                    if table.get_cell(str(e.id), col) != cell:
+                        table.update_cell(str(e.id), col, cell)
+        if not evals:
+            table.border_subtitle = "no evaluations yet"
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.hydra_app.open_eval(int(event.row_key.value), self.project, self.jobset_name)
+
+    def action_all_evals(self) -> None:
+        from hydra_tui.ui.screens.evals import EvalsScreen
+
+        self.app.push_screen(EvalsScreen(self.project, self.jobset_name))
+
+    def apply_filter(self, text: str) -> None:
+        self.filter_text = text
+        self.render_evals()
+
+    def focus_list(self) -> None:
+        table = self.query_one("#evals", DataTable)
+        table.focus()
+        if table.row_count:
+            table.move_cursor(row=0)
+
+
+def eval_search_text(e: object) -> str:
+    from hydra_tui.api.models import JobsetEval
+
+    assert isinstance(e, JobsetEval)
+    parts = [str(e.id)] + [f"{i.name} {i.describe()}" for i in e.jobsetevalinputs.values()]
+    return " ".join(parts).lower()

@@ -1,0 +1,1 @@
+"""Reusable widgets: the status line, the Line-API build list, the filter box."""

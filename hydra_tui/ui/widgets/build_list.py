@@ -1,0 +1,209 @@
+"""A Line-API list of an evaluation's builds: renders only the lines in view, so 250,000 rows cost nothing.
+
+It holds row indices into BuildRows (filtered and sorted), a cursor, and asks for the details of the rows in
+view when they are unknown.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from hydra_tui.api.rows import BuildRows
+from hydra_tui.api.status import BuildState
+from hydra_tui.api.timefmt import duration
+from hydra_tui.logs.sanitize import plain
+from hydra_tui.ui.text import CATEGORY_STYLE
+
+SORTS = ("id", "job", "status", "duration")
+
+
+class BuildList(ScrollView, can_focus=True):
+    """The builds of one evaluation."""
+
+    DEFAULT_CSS = """
+    BuildList { height: 1fr; }
+    BuildList > .build-list--cursor { background: $accent 40%; text-style: bold; }
+    BuildList:focus > .build-list--cursor { background: $accent; color: $text; }
+    BuildList > .build-list--header { color: $text-muted; text-style: bold; }
+    """
+    COMPONENT_CLASSES = {"build-list--cursor", "build-list--header"}
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home,g", "jump(0)", "First", show=False),
+        Binding("end,G", "jump(-1)", "Last", show=False),
+        Binding("enter", "select", "Open", show=False),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+
+    @dataclass
+    class Selected(Message):
+        build_id: int
+
+    @dataclass
+    class NeedDetails(Message):
+        """Rows in view whose details are unknown."""
+
+        build_ids: list[int]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.rows = BuildRows(())
+        self.view = array("l")
+        self.sort = "id"
+        self.text_filter = ""
+        self.states: frozenset[BuildState] | None = None
+        self._asked: set[int] = set()
+
+    # --- data ------------------------------------------------------------------------------------
+
+    def set_rows(self, rows: BuildRows) -> None:
+        keep = self.current_id
+        self.rows = rows
+        self.refilter(keep=keep)
+
+    def refilter(self, *, keep: int | None = None) -> None:
+        rows = self.rows
+        needle = self.text_filter.lower()
+        n = len(rows)
+        if needle:
+            jobs = rows.jobs
+            indices = [i for i in range(n) if needle in jobs[i].lower() or needle == str(rows.ids[i])]
+        else:
+            indices = list(range(n))
+        if self.states is not None:
+            states = {int(s) for s in self.states}
+            codes = rows._states
+            indices = [i for i in indices if codes[i] in states]
+        if self.sort == "job":
+            indices.sort(key=lambda i: (rows.jobs[i] == "", rows.jobs[i]))
+        elif self.sort == "status":
+            indices.sort(key=lambda i: (rows._states[i], rows.ids[i]))
+        elif self.sort == "duration":
+            indices.sort(key=lambda i: -rows.duration_at(i))
+        self.view = array("l", indices)
+        self.virtual_size = Size(self.size.width, len(self.view) + 1)
+        target = 0
+        if keep is not None:
+            pos = rows.position(keep)
+            if pos is not None:
+                try:
+                    target = self.view.index(pos)
+                except ValueError:
+                    target = 0
+        self.cursor = min(target, max(0, len(self.view) - 1))
+        self.refresh()
+        self._ask_details()
+
+    @property
+    def current_id(self) -> int | None:
+        if not self.view or self.cursor >= len(self.view):
+            return None
+        return self.rows.ids[self.view[self.cursor]]
+
+    # --- rendering -------------------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, len(self.view) + 1)
+        self._ask_details()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self._ask_details()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if y == 0:
+            header = self._format("BUILD", "STATUS", "SYSTEM", "TIME", "JOB", width)
+            return Strip([Segment(header, base + self.get_component_rich_style("build-list--header"))], width)
+        index = int(self.scroll_offset.y) + y - 1
+        if index >= len(self.view):
+            return Strip.blank(width, base)
+        i = self.view[index]
+        rows = self.rows
+        state = rows.state_at(i)
+        known = rows.known_at(i)
+        system = rows.system_names[rows._systems[i]]
+        secs = rows.duration_at(i)
+        style = base
+        if index == self.cursor:
+            style = base + self.get_component_rich_style("build-list--cursor")
+        segments = [
+            Segment(f" {rows.ids[i]:<10}", style),
+            Segment(f"{state.short if known else '…':<10}", style + Style.parse(CATEGORY_STYLE[state.category])),
+            Segment(
+                self._format("", "", system, duration(secs) if secs >= 0 else "", plain(rows.jobs[i]), width)[21:],
+                style,
+            ),
+        ]
+        return Strip(segments, width).crop(0, width).extend_cell_length(width, style)
+
+    @staticmethod
+    def _format(build: str, status: str, system: str, time: str, job: str, width: int) -> str:
+        line = f" {build:<10}{status:<10}{system:<15}{time:>8}  {job}"
+        return line[:width].ljust(width)
+
+    # --- movement --------------------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh()
+        visible = self.size.height - 1
+        top = int(self.scroll_offset.y)
+        if new < top:
+            self.scroll_to(y=new, animate=False)
+        elif new >= top + visible:
+            self.scroll_to(y=new - visible + 1, animate=False)
+
+    def action_cursor(self, delta: int) -> None:
+        if self.view:
+            self.cursor = max(0, min(len(self.view) - 1, self.cursor + delta))
+
+    def action_page(self, direction: int) -> None:
+        self.action_cursor(direction * max(1, self.size.height - 2))
+
+    def action_jump(self, where: int) -> None:
+        if self.view:
+            self.cursor = 0 if where == 0 else len(self.view) - 1
+
+    def action_select(self) -> None:
+        if self.current_id is not None:
+            self.post_message(self.Selected(self.current_id))
+
+    def on_click(self, event: events.Click) -> None:
+        index = int(self.scroll_offset.y) + event.y - 1
+        if event.y >= 1 and 0 <= index < len(self.view):
+            if index == self.cursor and event.chain >= 2:
+                self.action_select()
+            self.cursor = index
+
+    def _ask_details(self) -> None:
+        if not self.rows.partial or not self.view:
+            return
+        top = int(self.scroll_offset.y)
+        wanted = []
+        for index in range(top, min(len(self.view), top + max(1, self.size.height))):
+            i = self.view[index]
+            build_id = self.rows.ids[i]
+            if not self.rows.known_at(i) and build_id not in self._asked:
+                wanted.append(build_id)
+        if wanted:
+            self._asked.update(wanted)
+            self.post_message(self.NeedDetails(wanted))
+
+    def forget_asked(self, build_ids: list[int]) -> None:
+        self._asked.difference_update(build_ids)
