@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -11,6 +13,9 @@ from hydra_tui.api.client import HydraClient
 from hydra_tui.api.limits import Limits
 from hydra_tui.clock import FrozenClock
 from hydra_tui.demo.runner import DemoServer
+
+os.environ["TZ"] = "UTC"
+time.tzset()
 
 # 2026-11-26 12:00:00 UTC: the demo's "now" in every test.
 T0 = 1_795_694_400

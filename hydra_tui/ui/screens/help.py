@@ -50,10 +50,13 @@ class HelpScreen(ModalScreen[None]):
                     if isinstance(b, Binding) and b.key not in seen and b.description:
                         seen.add(b.key)
                         bindings.append(b)
+        grouped: dict[str, list[str]] = {}
         for b in bindings:
-            table.add_row(key_label(b.key), b.description)
-        table.add_row("↑↓, j k", "Move")
-        table.add_row("Ctrl+P", "Jump to a project, jobset, evaluation or build")
+            grouped.setdefault(b.description, []).append(key_label(b.key))
+        self.rows = [(", ".join(keys), description) for description, keys in grouped.items()]
+        self.rows += [("↑↓, j k", "Move"), ("Ctrl+P", "Jump to a project, jobset, evaluation or build")]
+        for row in self.rows:
+            table.add_row(*row)
         title = Text(f"Keys: {getattr(self.target, 'TITLE_TEXT', '')}", style="bold")
         with VerticalScroll():
             yield Static(title)

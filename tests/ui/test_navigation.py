@@ -1,0 +1,208 @@
+"""Pilot tests of every screen against the demo Hydra: the navigation contract, filters, states."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Static, Tree
+
+from hydra_tui.api.status import BuildState
+from hydra_tui.demo.runner import DemoServer
+from hydra_tui.ui.screens.build import BuildScreen
+from hydra_tui.ui.screens.eval_builds import EvalBuildsScreen
+from hydra_tui.ui.screens.evals import EvalsScreen
+from hydra_tui.ui.screens.help import HelpScreen
+from hydra_tui.ui.screens.jobset import JobsetScreen
+from hydra_tui.ui.screens.projects import ProjectsScreen
+from hydra_tui.ui.widgets.build_list import BuildList
+from hydra_tui.ui.widgets.status_line import StatusLine
+from tests.ui.helpers import make_app, wait_for
+
+
+def tree_labels(app) -> list[str]:
+    tree = app.screen.query_one(Tree)
+    out = []
+
+    def walk(node) -> None:
+        for child in node.children:
+            out.append(str(child.label))
+            walk(child)
+
+    walk(tree.root)
+    return out
+
+
+def static_text(widget: Static) -> str:
+    return str(widget.render())
+
+
+async def test_projects_tree_to_build_and_back(demo: DemoServer, clock) -> None:
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: any(label.startswith("main") for label in tree_labels(app)))
+        labels = tree_labels(app)
+        assert any("infra-secrets" in label and "(hidden)" in label for label in labels)
+        assert any("patchelf" in label and "(disabled)" in label for label in labels)
+        assert any(label.startswith("broken") and "eval error" in label for label in labels)
+        tree = app.screen.query_one(Tree)
+        main = next(n for n in app.screen.nodes.values() if n.data and n.data.jobset == "main")
+        tree.move_cursor(main)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+        table = app.screen.query_one("#evals", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 10)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, EvalBuildsScreen))
+        builds = app.screen.query_one(BuildList)
+        await wait_for(pilot, lambda: len(builds.view) == 36)
+        await pilot.press("j", "j", "k")
+        assert builds.cursor == 1
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, BuildScreen) and app.screen.build is not None)
+        assert app.screen.build.id == builds.rows.ids[1]
+        for expected in (EvalBuildsScreen, JobsetScreen, ProjectsScreen):
+            await pilot.press("escape")
+            await wait_for(pilot, lambda e=expected: isinstance(app.screen, e))
+        await pilot.press("escape")  # the first screen stays
+        assert isinstance(app.screen, ProjectsScreen)
+        await pilot.press("q")
+    assert app.return_code in (0, None)
+
+
+async def test_filter_then_enter_twice_opens_first_match(demo: DemoServer, clock) -> None:
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: any(label.startswith("staging") for label in tree_labels(app)))
+        await pilot.press("slash", "s", "t", "a", "g")
+        assert all("stag" in label or "hello" in label for label in tree_labels(app))
+        await pilot.press("enter")
+        assert isinstance(app.screen.focused, Tree)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+        assert app.screen.jobset_name == "staging"
+
+
+async def test_jobset_overview_shows_error_and_config(demo: DemoServer, clock) -> None:
+    app = make_app(demo.url, clock, target="hello:broken")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+        error = app.screen.query_one("#error")
+        await wait_for(pilot, lambda: error.has_class("-shown"))
+        assert "callPackag" in static_text(app.screen.query_one("#error-text", Static))
+        info = static_text(app.screen.query_one("#info", Static))
+        assert "hello:broken" in info and "src (git)" in info and "checks every 5m" in info
+
+
+async def test_all_evaluations_paged(demo: DemoServer, clock) -> None:
+    app = make_app(demo.url, clock, target="hello:main")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EvalsScreen))
+        table = app.screen.query_one(DataTable)
+        await wait_for(pilot, lambda: table.row_count == 20)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: table.row_count == 40)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: table.row_count == 45)
+        assert "page 3 of 3" in str(table.border_subtitle)
+
+
+async def test_build_filters_and_failed_log(demo: DemoServer, clock) -> None:
+    app = make_app(demo.url, clock, target="hello:main")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+        await wait_for(pilot, lambda: app.screen.query_one("#evals", DataTable).row_count > 0)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, EvalBuildsScreen))
+        builds = app.screen.query_one(BuildList)
+        await wait_for(pilot, lambda: len(builds.view) == 36)
+        await pilot.press("f")  # failed
+        assert builds.view and all(builds.rows.state_at(i).category.value == "failed" for i in builds.view)
+        await pilot.press("f", "f", "f", "f", "f", "f")  # round to "all"
+        assert len(builds.view) == 36
+        await pilot.press("slash", *"tests.unit")
+        assert len(builds.view) == 3
+        await pilot.press("enter")
+        assert builds.has_focus and builds.cursor == 0
+        await pilot.press("escape")  # from the list: back
+        await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, EvalBuildsScreen))
+        builds = app.screen.query_one(BuildList)
+        await wait_for(pilot, lambda: len(builds.view) == 36)
+        failed = next(n for n, i in enumerate(builds.view) if builds.rows.state_at(i) is BuildState.FAILED)
+        builds.cursor = failed
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, BuildScreen))
+        log = app.screen.query_one("#log", Static)
+        await wait_for(pilot, lambda: log.has_class("-shown"))
+        assert "failed with exit code" in static_text(log)
+        assert "\x1b" not in static_text(log)
+
+
+async def test_nixpkgs_sized_evaluation(demo: DemoServer, clock) -> None:
+    app = make_app(demo.url, clock, target="nixpkgs:trunk")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+        await wait_for(pilot, lambda: app.screen.query_one("#evals", DataTable).row_count == 3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, EvalBuildsScreen))
+        builds = app.screen.query_one(BuildList)
+        await wait_for(pilot, lambda: len(builds.view) == 250_000)
+        assert builds.rows.partial
+        visible = [builds.view[n] for n in range(20)]
+        await wait_for(pilot, lambda: all(builds.rows.known_at(i) for i in visible))
+        assert builds.rows.unknown > 240_000  # only what came into view was fetched
+        await pilot.press("end")
+        last = builds.view[-1]
+        await wait_for(pilot, lambda: builds.rows.known_at(last))
+
+
+async def test_help_lists_the_screen_keys(demo: DemoServer, clock) -> None:
+    app = make_app(demo.url, clock, target="hello:main")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        rows = dict((desc, key) for key, desc in app.screen.rows)
+        assert rows["All evaluations"] == "e" and rows["Filter"] == "/" and rows["Back"] == "Esc"
+        assert rows["Quit"] == "q, Ctrl+Q" and rows["Refresh"] == "r" and rows["Keys"] == "?"
+        await pilot.press("escape")
+        assert isinstance(app.screen, JobsetScreen)
+
+
+async def test_dead_server_keeps_last_good_data(demo: DemoServer, clock) -> None:
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        names = ("main", "trunk", "master")
+        await wait_for(pilot, lambda: all(any(x.startswith(n) for x in tree_labels(app)) for n in names))
+        before = tree_labels(app)
+        demo.stop()
+        await pilot.press("r")
+        status = app.screen.query_one(StatusLine)
+        await wait_for(pilot, lambda: "error" in str(status.render()) or "stale" in str(status.render()))
+        message = app.screen.query_one("#message", Static)
+        await wait_for(pilot, lambda: "Cannot connect" in static_text(message))
+        assert tree_labels(app) == before
+
+
+async def test_markup_in_server_text_is_literal(clock) -> None:
+    def hostile(world) -> None:
+        jobset = world.projects["hello"].jobsets["main"]
+        jobset.description = "[@click=app.quit]click me[/] [bold]x[/bold] [$accent]"
+        for build_id in world.evals[jobset.evals[-1]].build_ids[:2]:
+            world.builds[build_id].job = "[/foo] evil.x86_64-linux"
+
+    with DemoServer(clock=clock, start=clock.now(), configure=hostile) as demo:
+        app = make_app(demo.url, clock, target="hello:main")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+            info = app.screen.query_one("#info", Static)
+            await wait_for(pilot, lambda: "click me" in static_text(info))
+            assert "[@click=app.quit]click me[/] [bold]x[/bold] [$accent]" in static_text(info)
+            await pilot.click("#info")
+            assert app.is_running
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, EvalBuildsScreen))
+            builds = app.screen.query_one(BuildList)
+            await wait_for(pilot, lambda: len(builds.view) == 36)
+            assert "[/foo] evil.x86_64-linux" in "".join(s.text for s in builds.render_line(1))
