@@ -17,10 +17,12 @@ class Subscription:
     key: Key
     task: asyncio.Task[None]
     stop_listening: Callable[[], None]
+    forget: Callable[[Subscription], None] = lambda _s: None
 
     def cancel(self) -> None:
         self.stop_listening()
         self.task.cancel()
+        self.forget(self)
 
 
 def steady(seconds: float) -> Interval:
@@ -60,7 +62,7 @@ class Poller:
                 await asyncio.sleep(pause * self.speed)
 
         task = asyncio.ensure_future(loop())
-        sub = Subscription(key, task, stop)
+        sub = Subscription(key, task, stop, self.subscriptions.discard)
         self.subscriptions.add(sub)
         task.add_done_callback(lambda _t: self.subscriptions.discard(sub))
         return sub

@@ -134,7 +134,7 @@ async def test_build_filters_and_failed_log(demo: DemoServer, clock) -> None:
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, BuildScreen))
         log = app.screen.query_one("#log", Static)
-        await wait_for(pilot, lambda: log.has_class("-shown"))
+        await wait_for(pilot, lambda: app.screen.query_one("#logbox").has_class("-shown"))
         assert "failed with exit code" in static_text(log)
         assert "\x1b" not in static_text(log)
 

@@ -32,9 +32,9 @@ class BuildScreen(HydraScreen):
     TITLE_TEXT = "build"
     AUTO_FOCUS = "#body"
     DEFAULT_CSS = """
-    BuildScreen #body { height: 1fr; padding: 0 1; }
-    BuildScreen #log { height: auto; margin-top: 1; border: round $error; display: none; }
-    BuildScreen #log.-shown { display: block; }
+    BuildScreen #body { height: auto; max-height: 70%; padding: 0 1; }
+    BuildScreen #logbox { height: 1fr; min-height: 5; border: round $error; padding: 0 1; display: none; }
+    BuildScreen #logbox.-shown { display: block; }
     """
 
     def __init__(self, build_id: int) -> None:
@@ -47,6 +47,7 @@ class BuildScreen(HydraScreen):
         yield Message(Text(f"Loading build {self.build_id}…"), id="message")
         with VerticalScroll(id="body"):
             yield Static(id="details")
+        with VerticalScroll(id="logbox"):
             yield Static(id="log")
         yield StatusLine()
         yield Footer()
@@ -106,10 +107,12 @@ class BuildScreen(HydraScreen):
 
     def on_log(self, entry: Entry) -> None:
         log = self.query_one("#log", Static)
+        box = self.query_one("#logbox", VerticalScroll)
         if entry.has_value and entry.value:
-            log.add_class("-shown")
-            log.border_title = f"End of the log (last {LOG_TAIL} lines)"
+            box.add_class("-shown")
+            box.border_title = f"End of the log (last {LOG_TAIL} lines)"
             log.update(Text("\n").join(to_text(line) for line in entry.value))
+            self.call_after_refresh(box.scroll_end, animate=False)
         elif entry.error is not None:
-            log.add_class("-shown")
+            box.add_class("-shown")
             log.update(Text(f"The log cannot be shown: {entry.error}", style="yellow"))

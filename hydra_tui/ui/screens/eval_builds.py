@@ -46,6 +46,7 @@ class EvalBuildsScreen(HydraScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.builds.now = self.service.clock.now
         self.render_summary()
         self.watch_data("eval_builds", self.eval_id, handler=self.on_rows)
 

@@ -25,10 +25,11 @@ class JobsetScreen(HydraScreen):
     BINDINGS = [Binding("e", "all_evals", "All evaluations")]
 
     DEFAULT_CSS = """
+    JobsetScreen #top { height: auto; max-height: 60%; }
     JobsetScreen #info { height: auto; padding: 0 1; }
     JobsetScreen #error { height: auto; max-height: 12; padding: 0 1; border: round $error; display: none; }
     JobsetScreen #error.-shown { display: block; }
-    JobsetScreen #evals { height: 1fr; min-height: 5; }
+    JobsetScreen #evals { height: 1fr; min-height: 4; }
     """
 
     def __init__(self, project: str, jobset: str) -> None:
@@ -43,9 +44,10 @@ class JobsetScreen(HydraScreen):
     def compose(self) -> ComposeResult:
         yield FilterBox(placeholder="filter evaluations by id or input", id="filter")
         yield Message(Text("Loading jobset…"), id="message")
-        yield Static(id="info")
-        with VerticalScroll(id="error"):
-            yield Static(id="error-text")
+        with VerticalScroll(id="top", can_focus=False):
+            yield Static(id="info")
+            with VerticalScroll(id="error"):
+                yield Static(id="error-text")
         table: DataTable[Text] = DataTable(id="evals", cursor_type="row", zebra_stripes=False)
         yield table
         yield StatusLine()

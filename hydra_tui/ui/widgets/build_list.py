@@ -6,6 +6,7 @@ view when they are unknown.
 
 from __future__ import annotations
 
+import time
 from array import array
 from dataclasses import dataclass
 
@@ -68,6 +69,8 @@ class BuildList(ScrollView, can_focus=True):
         self.text_filter = ""
         self.states: frozenset[BuildState] | None = None
         self._asked: set[int] = set()
+        #: The clock for the running time of running builds; the screen sets the app's clock.
+        self.now = time.time
 
     # --- data ------------------------------------------------------------------------------------
 
@@ -140,6 +143,8 @@ class BuildList(ScrollView, can_focus=True):
         known = rows.known_at(i)
         system = rows.system_names[rows._systems[i]]
         secs = rows.duration_at(i)
+        if state is BuildState.RUNNING and rows._starts[i]:
+            secs = max(0, int(self.now()) - rows._starts[i])
         style = base
         if index == self.cursor:
             style = base + self.get_component_rich_style("build-list--cursor")

@@ -1,0 +1,122 @@
+"""Snapshots of every screen at 80x24 and 120x40, against the demo with a frozen clock and fixed data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from textual.widgets import DataTable, Static
+
+from hydra_tui.api.status import BuildState
+from hydra_tui.clock import FrozenClock
+from hydra_tui.demo.runner import DemoServer
+from hydra_tui.ui.screens.build import BuildScreen
+from hydra_tui.ui.screens.eval_builds import EvalBuildsScreen
+from hydra_tui.ui.screens.evals import EvalsScreen
+from hydra_tui.ui.screens.help import HelpScreen
+from hydra_tui.ui.screens.jobset import JobsetScreen
+from hydra_tui.ui.widgets.build_list import BuildList
+from tests.conftest import T0
+from tests.ui.helpers import make_app, wait_for
+from tests.ui.test_navigation import tree_labels
+
+# A fixed port: the server's address shows on screen. Snapshot tests only read, so one server serves all.
+SNAPSHOT_PORT = 38517
+SIZES = [(80, 24), (120, 40)]
+
+
+@pytest.fixture(scope="module")
+def snapshot_demo() -> Iterator[DemoServer]:
+    server = DemoServer(clock=FrozenClock(T0), start=T0, port=SNAPSHOT_PORT).start()
+    yield server
+    server.stop()
+
+
+def _app(server: DemoServer, target: str | None = None):
+    return make_app(server.url, FrozenClock(T0), target=target)
+
+
+async def _projects_ready(pilot) -> None:
+    names = ("main", "trunk", "master")
+    await wait_for(pilot, lambda: all(any(x.startswith(n) for x in tree_labels(pilot.app)) for n in names))
+
+
+async def _jobset_ready(pilot) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+    await wait_for(pilot, lambda: app.screen.query_one("#evals", DataTable).row_count == 10)
+    await wait_for(pilot, lambda: "current builds" in str(app.screen.query_one("#info", Static).render()))
+
+
+async def _builds_ready(pilot) -> None:
+    await _jobset_ready(pilot)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, EvalBuildsScreen))
+    await wait_for(pilot, lambda: len(pilot.app.screen.query_one(BuildList).view) == 36)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_projects(snap_compare, snapshot_demo: DemoServer, size) -> None:
+    assert snap_compare(_app(snapshot_demo), terminal_size=size, run_before=_projects_ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_jobset(snap_compare, snapshot_demo: DemoServer, size) -> None:
+    assert snap_compare(_app(snapshot_demo, "hello:main"), terminal_size=size, run_before=_jobset_ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_jobset_with_eval_error(snap_compare, snapshot_demo: DemoServer, size) -> None:
+    async def ready(pilot) -> None:
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, JobsetScreen))
+        await wait_for(pilot, lambda: pilot.app.screen.query_one("#error").has_class("-shown"))
+        await wait_for(pilot, lambda: pilot.app.screen.query_one("#evals", DataTable).row_count == 1)
+
+    assert snap_compare(_app(snapshot_demo, "hello:broken"), terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_evals(snap_compare, snapshot_demo: DemoServer, size) -> None:
+    async def ready(pilot) -> None:
+        await _jobset_ready(pilot)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, EvalsScreen))
+        await wait_for(pilot, lambda: pilot.app.screen.query_one(DataTable).row_count == 20)
+
+    assert snap_compare(_app(snapshot_demo, "hello:main"), terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_eval_builds(snap_compare, snapshot_demo: DemoServer, size) -> None:
+    assert snap_compare(_app(snapshot_demo, "hello:main"), terminal_size=size, run_before=_builds_ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_eval_builds_filtered(snap_compare, snapshot_demo: DemoServer, size) -> None:
+    async def ready(pilot) -> None:
+        await _builds_ready(pilot)
+        await pilot.press("f")
+
+    assert snap_compare(_app(snapshot_demo, "hello:main"), terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_build_failed(snap_compare, snapshot_demo: DemoServer, size) -> None:
+    async def ready(pilot) -> None:
+        await _builds_ready(pilot)
+        builds = pilot.app.screen.query_one(BuildList)
+        builds.cursor = next(n for n, i in enumerate(builds.view) if builds.rows.state_at(i) is BuildState.FAILED)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, BuildScreen))
+        await wait_for(pilot, lambda: pilot.app.screen.query_one("#logbox").has_class("-shown"))
+
+    assert snap_compare(_app(snapshot_demo, "hello:main"), terminal_size=size, run_before=ready)
+
+
+def test_help(snap_compare, snapshot_demo: DemoServer) -> None:
+    async def ready(pilot) -> None:
+        await _builds_ready(pilot)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+
+    assert snap_compare(_app(snapshot_demo, "hello:main"), terminal_size=(80, 24), run_before=ready)
