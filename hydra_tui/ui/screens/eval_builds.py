@@ -84,9 +84,13 @@ class EvalBuildsScreen(HydraScreen):
         if rows is not None and len(rows):
             counts = rows.counts()
             text.append(f"  {len(rows):,} builds ")
+            if rows.partial:
+                text.append(f"({len(rows) - rows.unknown:,} loaded:", style="bright_black")
             for state in (BuildState.SUCCEEDED, BuildState.FAILED, BuildState.RUNNING, BuildState.QUEUED):
                 if counts.get(state):
                     text.append(f" {counts[state]:,} {state.short}", style=CATEGORY_STYLE[state.category])
+            if rows.partial:
+                text.append(")", style="bright_black")
             shown = len(self.builds.view)
             if shown != len(rows):
                 text.append(f"  showing {shown:,}", style="bold")

@@ -69,6 +69,10 @@ class BuildList(ScrollView, can_focus=True):
         self.text_filter = ""
         self.states: frozenset[BuildState] | None = None
         self._asked: set[int] = set()
+        self._lower: list[str] = []
+        self._lower_of: BuildRows | None = None
+        self._last_needle = ""
+        self._last_matches: list[int] | None = None
         #: The clock for the running time of running builds; the screen sets the app's clock.
         self.now = time.time
 
@@ -83,11 +87,27 @@ class BuildList(ScrollView, can_focus=True):
         rows = self.rows
         needle = self.text_filter.lower()
         n = len(rows)
+        if self._lower_of is not rows:
+            self._lower = [job.lower() for job in rows.jobs]
+            self._lower_of = rows
+            self._last_needle, self._last_matches = "", None
         if needle:
-            jobs = rows.jobs
-            indices = [i for i in range(n) if needle in jobs[i].lower() or needle == str(rows.ids[i])]
+            lower = self._lower
+            # Typing one more character only narrows the previous matches.
+            if self._last_matches is not None and self._last_needle and self._last_needle in needle:
+                candidates: range | list[int] = self._last_matches
+            else:
+                candidates = range(n)
+            indices = [i for i in candidates if needle in lower[i]]
+            if needle.isdigit():
+                pos = rows.position(int(needle))
+                if pos is not None and pos not in indices:
+                    indices.insert(0, pos)
+            self._last_needle, self._last_matches = needle, indices
+            indices = list(indices)
         else:
             indices = list(range(n))
+            self._last_needle, self._last_matches = "", None
         if self.states is not None:
             states = {int(s) for s in self.states}
             codes = rows._states

@@ -1,0 +1,104 @@
+"""Makes screenshots/*.svg: every screen of the dashboard, from the demo Hydra with a frozen clock.
+
+Run: python scripts/screenshots.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Tree
+
+from hydra_tui.api.client import HydraClient
+from hydra_tui.api.limits import Limits
+from hydra_tui.api.status import BuildState
+from hydra_tui.cache.service import DataService
+from hydra_tui.clock import FrozenClock
+from hydra_tui.demo.runner import DemoServer
+from hydra_tui.ui.app import HydraApp
+from hydra_tui.ui.screens.build import BuildScreen
+from hydra_tui.ui.screens.eval_builds import EvalBuildsScreen
+from hydra_tui.ui.screens.evals import EvalsScreen
+from hydra_tui.ui.screens.jobset import JobsetScreen
+from hydra_tui.ui.widgets.build_list import BuildList
+
+OUT = Path(__file__).resolve().parent.parent / "screenshots"
+T0 = 1_795_694_400
+SIZE = (100, 30)
+
+
+async def until(pilot: Pilot[object], condition: Callable[[], object]) -> None:
+    for _ in range(1000):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise RuntimeError("the screen did not get ready")
+
+
+async def shot(url: str, name: str, target: str | None, steps: Callable[[Pilot[object]], Awaitable[None]]) -> None:
+    clock = FrozenClock(T0)
+    app = HydraApp(DataService(HydraClient(url, limits=Limits.unlimited()), clock), target=target)
+    async with app.run_test(size=SIZE) as pilot:
+        await steps(pilot)
+        await pilot.pause(0.1)
+        app.save_screenshot(str(OUT / f"{name}.svg"))
+    print(f"screenshots/{name}.svg")
+
+
+async def main() -> None:
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    OUT.mkdir(exist_ok=True)
+    with DemoServer(clock=FrozenClock(T0), start=T0, port=38599) as demo:
+
+        async def projects(p: Pilot[object]) -> None:
+            await until(p, lambda: len(list(p.app.screen.query_one(Tree).root.children)) >= 4)
+            await until(p, lambda: "trunk" in str([n.label for n in p.app.screen.nodes.values()]))
+
+        async def jobset(p: Pilot[object]) -> None:
+            await until(p, lambda: isinstance(p.app.screen, JobsetScreen))
+            await until(p, lambda: p.app.screen.query_one("#evals", DataTable).row_count > 0)
+
+        async def evals(p: Pilot[object]) -> None:
+            await jobset(p)
+            await p.press("e")
+            await until(p, lambda: isinstance(p.app.screen, EvalsScreen))
+            await until(p, lambda: p.app.screen.query_one(DataTable).row_count >= 20)
+
+        async def builds(p: Pilot[object]) -> None:
+            await jobset(p)
+            await p.press("enter")
+            await until(p, lambda: isinstance(p.app.screen, EvalBuildsScreen))
+            await until(p, lambda: len(p.app.screen.query_one(BuildList).view) > 0)
+
+        async def build(p: Pilot[object]) -> None:
+            await builds(p)
+            lst = p.app.screen.query_one(BuildList)
+            lst.cursor = next(n for n, i in enumerate(lst.view) if lst.rows.state_at(i) is BuildState.FAILED)
+            await p.press("enter")
+            await until(p, lambda: isinstance(p.app.screen, BuildScreen))
+            await until(p, lambda: p.app.screen.query_one("#logbox").has_class("-shown"))
+
+        async def big(p: Pilot[object]) -> None:
+            await jobset(p)
+            await p.press("enter")
+            await until(p, lambda: isinstance(p.app.screen, EvalBuildsScreen))
+            lst = p.app.screen.query_one(BuildList)
+            await until(p, lambda: len(lst.view) > 0 and all(lst.rows.known_at(lst.view[n]) for n in range(25)))
+
+        await shot(demo.url, "projects", None, projects)
+        await shot(demo.url, "jobset", "hello:main", jobset)
+        await shot(demo.url, "jobset_error", "hello:broken", jobset)
+        await shot(demo.url, "evals", "hello:main", evals)
+        await shot(demo.url, "eval_builds", "hello:main", builds)
+        await shot(demo.url, "eval_builds_nixpkgs", "nixpkgs:trunk", big)
+        await shot(demo.url, "build", "hello:main", build)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
