@@ -17,6 +17,7 @@ from hydra_tui.cache import disk
 from hydra_tui.cache.poller import Interval, Poller, Subscription, steady
 from hydra_tui.cache.store import Cache, Entry, Fetch, Key
 from hydra_tui.clock import Clock
+from hydra_tui.logs.source import FileLines
 
 
 def _jobsets_pace(value: Any) -> float:
@@ -125,6 +126,23 @@ class DataService:
         if changed:
             self.cache.put(entry.key, updated, fetched_at=entry.fetched_at or self.clock.now())
         return changed
+
+    # --- logs -------------------------------------------------------------------------------------
+
+    async def log_tail(self, build_id: int, lines: int) -> list[str]:
+        from hydra_tui.logs.sanitize import decode
+
+        return [decode(line) for line in await self.client.log_tail(build_id, lines)]
+
+    async def whole_log(self, build_id: int) -> FileLines:
+        """The whole log, streamed into a temporary file (never held in memory)."""
+        source = FileLines()
+        try:
+            await source.fill(self.client.stream_log(build_id))
+        except BaseException:
+            source.close()
+            raise
+        return source
 
     # --- persistence -------------------------------------------------------------------------------
 

@@ -609,29 +609,22 @@ class World:
     # --- logs --------------------------------------------------------------------------------------
 
     def log(self, build: Build) -> Iterator[str]:
-        """The build's log as far as it has got, line by line, with colours."""
+        """The build's log as far as it has got, line by line, with colours. A running build's log grows:
+        it shows the first lines of what the finished log will be."""
         now = self.now()
         phase = build.phase(now)
         if phase == "queued":
             return
-        total = build.log_lines
+        lines = self._planned_log(build)
         if phase == "running" and build.finish_at and build.start_at is not None:
             done = (now - build.start_at) / max(1, build.finish_at - build.start_at)
-            total = max(3, int(total * done))
-        yield f"\x1b[1mbuilding '{build.drvpath}'...\x1b[0m"
-        yield "Running phase: \x1b[32munpackPhase\x1b[0m"
-        yield f"unpacking source archive /nix/store/{store_hash('src' + str(build.id))}-source"
-        phases = ["patchPhase", "configurePhase", "buildPhase", "checkPhase", "installPhase", "fixupPhase"]
-        body = max(0, total - 6)
-        for i in range(body):
-            if i % 40 == 0:
-                yield f"Running phase: \x1b[32m{phases[(i // 40) % len(phases)]}\x1b[0m"
-            elif i % 17 == 0:
-                yield f"\x1b[33mwarning:\x1b[0m unused variable 'x{i}' [-Wunused-variable]"
-            else:
-                yield f"  CC       src/{data.BIG_WORDS[(build.id + i) % len(data.BIG_WORDS)]}.o\t[{i}/{body}]"
-        if phase == "running":
+            shown = max(3, int(build.log_lines * done))
+            for n, line in enumerate(lines):
+                if n >= shown:
+                    return
+                yield line
             return
+        yield from lines
         status = build.status(now)
         if status == 0:
             yield f"shrinking RPATHs of ELF executables and libraries in {build.out_path()}"
@@ -643,3 +636,17 @@ class World:
             yield "       last 10 log lines:"
             yield "       > FAIL: test-suite.log (1 of 42 tests failed)"
             yield "       For full logs, run 'nix log " + build.drvpath + "'."
+
+    def _planned_log(self, build: Build) -> Iterator[str]:
+        yield f"\x1b[1mbuilding '{build.drvpath}'...\x1b[0m"
+        yield "Running phase: \x1b[32munpackPhase\x1b[0m"
+        yield f"unpacking source archive /nix/store/{store_hash('src' + str(build.id))}-source"
+        phases = ["patchPhase", "configurePhase", "buildPhase", "checkPhase", "installPhase", "fixupPhase"]
+        body = max(0, build.log_lines - 6)
+        for i in range(body):
+            if i % 40 == 0:
+                yield f"Running phase: \x1b[32m{phases[(i // 40) % len(phases)]}\x1b[0m"
+            elif i % 17 == 0:
+                yield f"\x1b[33mwarning:\x1b[0m unused variable 'x{i}' [-Wunused-variable]"
+            else:
+                yield f"  CC       src/{data.BIG_WORDS[(build.id + i) % len(data.BIG_WORDS)]}.o\t[{i}/{body}]"

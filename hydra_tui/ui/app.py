@@ -1,13 +1,18 @@
-"""HydraApp: screens, global keys, the command palette, and opening things by name or id."""
+"""HydraApp: screens, global keys, the command palette, actions with confirmation and login."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 
+from hydra_tui.actions import Action, Actions, ReadOnlyError
+from hydra_tui.api.errors import ForbiddenError, HydraError, LoginRequiredError
+from hydra_tui.auth import Auth, CredentialError
 from hydra_tui.cache.service import DataService
+from hydra_tui.config import Profile
 from hydra_tui.ui.commands import JumpProvider
 
 
@@ -18,13 +23,26 @@ class HydraApp(App[int]):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        Binding("A", "action_log", "Action log", show=False),
     ]
 
-    def __init__(self, service: DataService, *, target: str | None = None) -> None:
+    def __init__(
+        self,
+        service: DataService,
+        *,
+        target: str | None = None,
+        auth: Auth | None = None,
+        actions: Actions | None = None,
+        theme: str = "textual-dark",
+        on_theme_change: object = None,
+    ) -> None:
         super().__init__()
         self.service = service
         self.target = target
-        self.theme = "textual-dark"
+        self.auth = auth or Auth(service.client, Profile(url=service.client.base_url), None)
+        self.actions = actions or Actions(service, self.auth)
+        self.theme = theme
+        self._on_theme_change = on_theme_change
 
     def on_mount(self) -> None:
         from hydra_tui.ui.screens.projects import ProjectsScreen
@@ -37,9 +55,25 @@ class HydraApp(App[int]):
                 self.open_jobset(project, jobset)
             else:
                 self.open_project(project)
+        self.restore_session()
+
+    @work(group="auth", exit_on_error=False)
+    async def restore_session(self) -> None:
+        try:
+            user = await self.auth.restore()
+        except HydraError:
+            return
+        if user is not None:
+            self.service.user = user.username
+
+    def watch_theme(self, theme: str) -> None:
+        if callable(self._on_theme_change):
+            self._on_theme_change(theme)
 
     async def on_unmount(self) -> None:
         await self.service.aclose()
+
+    # --- opening things --------------------------------------------------------------------------
 
     def open_project(self, project: str) -> None:
         from hydra_tui.ui.screens.projects import ProjectsScreen
@@ -68,3 +102,92 @@ class HydraApp(App[int]):
         from hydra_tui.ui.screens.build import BuildScreen
 
         self.push_screen(BuildScreen(build_id))
+
+    def open_log(self, build_id: int) -> None:
+        from hydra_tui.ui.screens.log import LogScreen
+
+        self.push_screen(LogScreen(build_id))
+
+    def action_action_log(self) -> None:
+        from hydra_tui.ui.screens.modals import ActionLogScreen
+
+        self.push_screen(ActionLogScreen(self.actions.log, read_only=self.actions.read_only))
+
+    # --- actions ---------------------------------------------------------------------------------
+
+    def perform(self, action: Action, *, offer_force: bool = False) -> None:
+        """Confirm, log in if needed, run, report. Declining does nothing at all."""
+        if self.actions.read_only:
+            self.notify(
+                "This server is configured read-only (read_only in the config, or --read-only): actions are off.",
+                title=action.title,
+                severity="warning",
+                markup=False,
+            )
+            return
+        self._run_action(action, offer_force)
+
+    @work(group="action", exclusive=True, exit_on_error=False)
+    async def _run_action(self, action: Action, offer_force: bool) -> None:
+        from hydra_tui.ui.screens.modals import ConfirmScreen
+
+        answer = await self.push_screen_wait(ConfirmScreen(action, offer_force=offer_force))
+        if answer is None:
+            return
+        if answer == "force" and action.kind == "push":
+            action = Action.push(action.project, action.jobset, force=True)
+        if self.auth.user is None and not await self._log_in(f"{action.title} needs you to be logged in."):
+            return
+        for attempt in range(2):
+            try:
+                outcome = await self.actions.run(action)
+            except LoginRequiredError:
+                self.auth.session_expired()
+                self.service.user = None
+                if attempt or not await self._log_in("Your session has expired: log in again."):
+                    return
+                continue
+            except ForbiddenError as exc:
+                self.notify(str(exc), title=f"{action.title}: not allowed", severity="error", markup=False)
+                return
+            except ReadOnlyError as exc:
+                self.notify(str(exc), title=action.title, severity="warning", markup=False)
+                return
+            except HydraError as exc:
+                self.notify(str(exc), title=f"{action.title} failed", severity="error", markup=False)
+                return
+            self.notify(outcome, title=action.title, markup=False)
+            return
+
+    async def _log_in(self, reason: str) -> bool:
+        from hydra_tui.ui.screens.modals import LoginScreen
+
+        try:
+            user = await self.auth.login_with_known()
+        except CredentialError as exc:
+            self.notify(str(exc), title="Login", severity="error", markup=False)
+            user = None
+        except LoginRequiredError:
+            user = None
+            reason = "The configured credentials were refused: " + reason
+        except HydraError as exc:
+            self.notify(str(exc), title="Login failed", severity="error", markup=False)
+            return False
+        error = ""
+        while user is None:
+            answer = await self.push_screen_wait(
+                LoginScreen(
+                    self.service.client.base_url, username=self.auth.profile.username or "", reason=reason, error=error
+                )
+            )
+            if answer is None:
+                return False
+            try:
+                user = await self.auth.login(*answer)
+            except LoginRequiredError:
+                error = "Bad username or password."
+            except HydraError as exc:
+                error = str(exc)
+        self.service.user = user.username
+        self.notify(f"Logged in as {user.username}.", title="Login", markup=False)
+        return True

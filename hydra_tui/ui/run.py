@@ -1,34 +1,55 @@
-"""Wires the dashboard together: demo server (if asked), client, cache service, app; runs it."""
+"""Wires the dashboard together: demo server (if asked), client, cache service, login, actions, app; runs it."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
-from platformdirs import user_cache_path
-
+from hydra_tui.actions import Actions
 from hydra_tui.api.client import HydraClient
 from hydra_tui.api.limits import Limits
+from hydra_tui.auth import Auth, SessionStore
 from hydra_tui.cache.disk import cache_file
 from hydra_tui.cache.service import DataService
 from hydra_tui.clock import SystemClock
+from hydra_tui.config import Settings, cache_dir, save_theme, state_dir
 
 
-def run_dashboard(*, url: str, demo: bool, target: str | None, verify: bool = True) -> int:
+def build_service(settings: Settings, *, limits: Limits | None = None) -> tuple[DataService, Auth, Actions]:
+    profile = settings.profile
+    client = HydraClient(profile.url, limits=limits or Limits(), verify=not profile.insecure)
+    service = DataService(client, SystemClock(), state_file=cache_file(cache_dir(), profile.url))
+    if profile.poll_interval:
+        service.poller.min_interval = profile.poll_interval
+    auth = Auth(client, profile, SessionStore(state_dir() / "sessions.json"))
+    actions = Actions(service, auth, read_only=profile.read_only, log_file=state_dir() / "actions.jsonl")
+    return service, auth, actions
+
+
+def run_dashboard(settings: Settings, *, demo: bool, target: str | None) -> int:
     from hydra_tui.ui.app import HydraApp
 
     server = None
-    limits = Limits()
+    limits = None
     if demo:
         from hydra_tui.demo.runner import DemoServer
 
         server = DemoServer().start()
-        url = server.url
+        settings.profile.url = server.url
+        settings.profile.name = "demo"
         limits = Limits(rate=20, burst=20, in_flight=4)
     try:
-        client = HydraClient(url, limits=limits, verify=verify)
-        state = cache_file(user_cache_path("hydra-tui", appauthor=False), url)
-        service = DataService(client, SystemClock(), state_file=state)
-        app = HydraApp(service, target=target)
+        service, auth, actions = build_service(settings, limits=limits)
+
+        def remember_theme(theme: str) -> None:
+            if settings.config_file is not None and theme != settings.theme:
+                with contextlib.suppress(OSError):
+                    save_theme(settings.config_file, theme)
+                settings.theme = theme
+
+        app = HydraApp(
+            service, target=target, auth=auth, actions=actions, theme=settings.theme, on_theme_change=remember_theme
+        )
         result = app.run()
         return int(result or 0)
     except KeyboardInterrupt:

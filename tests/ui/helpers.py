@@ -6,16 +6,29 @@ from collections.abc import Callable
 
 from textual.pilot import Pilot
 
+from hydra_tui.actions import Actions
 from hydra_tui.api.client import HydraClient
 from hydra_tui.api.limits import Limits
+from hydra_tui.auth import Auth, SessionStore
 from hydra_tui.cache.service import DataService
 from hydra_tui.clock import Clock
+from hydra_tui.config import Profile
 from hydra_tui.ui.app import HydraApp
 
 
-def make_app(url: str, clock: Clock, target: str | None = None) -> HydraApp:
+def make_app(
+    url: str,
+    clock: Clock,
+    target: str | None = None,
+    *,
+    profile: Profile | None = None,
+    store: SessionStore | None = None,
+    read_only: bool = False,
+) -> HydraApp:
     service = DataService(HydraClient(url, limits=Limits.unlimited()), clock)
-    return HydraApp(service, target=target)
+    auth = Auth(service.client, profile or Profile(url=url), store)
+    actions = Actions(service, auth, read_only=read_only)
+    return HydraApp(service, target=target, auth=auth, actions=actions)
 
 
 async def wait_for(pilot: Pilot[object], condition: Callable[[], object], timeout: float = 10.0) -> None:

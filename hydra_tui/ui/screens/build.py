@@ -7,6 +7,7 @@ import time
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
@@ -31,6 +32,12 @@ def _when(ts: int | None, now: float) -> str:
 class BuildScreen(HydraScreen):
     TITLE_TEXT = "build"
     AUTO_FOCUS = "#body"
+    BINDINGS = [
+        Binding("l", "log", "Log"),
+        Binding("R", "build_action('restart')", "Restart"),
+        Binding("C", "build_action('cancel')", "Cancel"),
+        Binding("B", "build_action('bump')", "Bump"),
+    ]
     DEFAULT_CSS = """
     BuildScreen #body { height: auto; max-height: 70%; padding: 0 1; }
     BuildScreen #logbox { height: 1fr; min-height: 5; border: round $error; padding: 0 1; display: none; }
@@ -104,6 +111,16 @@ class BuildScreen(HydraScreen):
             table.add_row("evaluations", Text(evals + more))
         table.add_row("url", Text(self.service.client.build_url(b.id), style="underline"))
         self.query_one("#details", Static).update(table)
+
+    def action_log(self) -> None:
+        self.hydra_app.open_log(self.build_id)
+
+    def action_build_action(self, kind: str) -> None:
+        from hydra_tui.actions import Action
+
+        b = self.build
+        job = f"{b.project}:{b.jobset}:{b.job}" if b is not None else ""
+        self.hydra_app.perform(Action.on_build(kind, self.build_id, job))
 
     def on_log(self, entry: Entry) -> None:
         log = self.query_one("#log", Static)

@@ -25,6 +25,10 @@ class EvalBuildsScreen(HydraScreen):
     BINDINGS = [
         Binding("f", "cycle_status", "Status filter"),
         Binding("s", "cycle_sort", "Sort"),
+        Binding("l", "log", "Log"),
+        Binding("R", "eval_action('restart')", "Restart failed"),
+        Binding("C", "eval_action('cancel')", "Cancel all"),
+        Binding("B", "eval_action('bump')", "Bump all"),
     ]
     DEFAULT_CSS = """
     EvalBuildsScreen #summary { height: 1; padding: 0 1; }
@@ -111,6 +115,15 @@ class EvalBuildsScreen(HydraScreen):
 
     def on_build_list_selected(self, event: BuildList.Selected) -> None:
         self.hydra_app.open_build(event.build_id)
+
+    def action_log(self) -> None:
+        if self.builds.current_id is not None:
+            self.hydra_app.open_log(self.builds.current_id)
+
+    def action_eval_action(self, kind: str) -> None:
+        from hydra_tui.actions import Action
+
+        self.hydra_app.perform(Action.on_eval(kind, self.eval_id))
 
     # --- filters ---------------------------------------------------------------------------------
 

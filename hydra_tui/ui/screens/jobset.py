@@ -22,7 +22,7 @@ LATEST = 10
 class JobsetScreen(HydraScreen):
     TITLE_TEXT = "jobset"
     AUTO_FOCUS = "#evals"
-    BINDINGS = [Binding("e", "all_evals", "All evaluations")]
+    BINDINGS = [Binding("e", "all_evals", "All evaluations"), Binding("p", "push", "Evaluate")]
 
     DEFAULT_CSS = """
     JobsetScreen #top { height: auto; max-height: 60%; }
@@ -171,6 +171,11 @@ class JobsetScreen(HydraScreen):
         from hydra_tui.ui.screens.evals import EvalsScreen
 
         self.app.push_screen(EvalsScreen(self.project, self.jobset_name))
+
+    def action_push(self) -> None:
+        from hydra_tui.actions import Action
+
+        self.hydra_app.perform(Action.push(self.project, self.jobset_name), offer_force=True)
 
     def apply_filter(self, text: str) -> None:
         self.filter_text = text

@@ -1,0 +1,173 @@
+"""Writes to the server (push, restart, cancel, bump), each described before it runs, logged after it ran,
+and followed by a refresh of what it changed. No Textual here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from hydra_tui.api.errors import HydraError
+from hydra_tui.auth import Auth
+from hydra_tui.cache.service import DataService
+
+
+class ReadOnlyError(HydraError):
+    hint = "Actions are off: this profile is read-only (config read_only, or --read-only)."
+
+
+@dataclass(frozen=True)
+class Action:
+    """One write: its kind and what it acts on."""
+
+    kind: str  # push, push-force, restart, cancel, bump, eval-restart, eval-cancel, eval-bump
+    target: str  # "hello:main", "build 123", "evaluation 45"
+    project: str = ""
+    jobset: str = ""
+    build_id: int = 0
+    eval_id: int = 0
+
+    @property
+    def role(self) -> str:
+        return {
+            "push": "eval-jobset",
+            "push-force": "eval-jobset",
+            "restart": "restart-jobs",
+            "eval-restart": "restart-jobs",
+            "cancel": "cancel-build",
+            "eval-cancel": "cancel-build",
+            "bump": "bump-to-front",
+            "eval-bump": "bump-to-front",
+        }[self.kind]
+
+    @property
+    def title(self) -> str:
+        return {
+            "push": "Evaluate jobset",
+            "push-force": "Evaluate jobset (forced)",
+            "restart": "Restart build",
+            "cancel": "Cancel build",
+            "bump": "Bump build",
+            "eval-restart": "Restart failed builds",
+            "eval-cancel": "Cancel evaluation",
+            "eval-bump": "Bump evaluation",
+        }[self.kind]
+
+    def explain(self) -> str:
+        """What will happen to what, in a sentence."""
+        return {
+            "push": f"Ask Hydra to evaluate {self.target} now. A new evaluation appears if its inputs changed.",
+            "push-force": f"Ask Hydra to evaluate {self.target} now, even if it is disabled or nothing changed.",
+            "restart": f"Restart {self.target}: it goes back into the queue and builds again.",
+            "cancel": f"Cancel {self.target}: it stops (or never starts) and is marked cancelled.",
+            "bump": f"Bump {self.target} to the front of the queue.",
+            "eval-restart": f"Restart every failed build of {self.target}.",
+            "eval-cancel": f"Cancel every queued or running build of {self.target}.",
+            "eval-bump": f"Bump every queued build of {self.target} to the front of the queue.",
+        }[self.kind]
+
+    @classmethod
+    def push(cls, project: str, jobset: str, *, force: bool = False) -> Action:
+        return cls("push-force" if force else "push", f"{project}:{jobset}", project=project, jobset=jobset)
+
+    @classmethod
+    def on_build(cls, kind: str, build_id: int, job: str = "") -> Action:
+        return cls(kind, f"build {build_id}" + (f" ({job})" if job else ""), build_id=build_id)
+
+    @classmethod
+    def on_eval(cls, kind: str, eval_id: int) -> Action:
+        return cls(f"eval-{kind}", f"evaluation {eval_id}", eval_id=eval_id)
+
+
+@dataclass
+class ActionRecord:
+    at: float
+    action: str
+    target: str
+    outcome: str
+    ok: bool
+
+
+class Actions:
+    """Runs actions for the UI or a script, and keeps the log of every write."""
+
+    def __init__(
+        self, service: DataService, auth: Auth, *, read_only: bool = False, log_file: Path | None = None
+    ) -> None:
+        self.service = service
+        self.auth = auth
+        self.read_only = read_only
+        self.log_file = log_file
+        self.log: list[ActionRecord] = []
+
+    async def run(self, action: Action) -> str:
+        """Do it; return the outcome in words. Raises HydraError (login required, forbidden, …) on failure."""
+        if self.read_only:
+            raise ReadOnlyError(f"{action.title} was not done.")
+        try:
+            outcome = await self._do(action)
+        except HydraError as exc:
+            self._record(action, str(exc), ok=False)
+            raise
+        self._record(action, outcome, ok=True)
+        await self._refresh(action)
+        return outcome
+
+    async def _do(self, action: Action) -> str:
+        c = self.service.client
+        kind = action.kind
+        if kind in ("push", "push-force"):
+            result = await c.push(action.project, action.jobset, force=kind == "push-force")
+            return f"Evaluation of {', '.join(result.jobsetsTriggered) or action.target} requested."
+        if kind == "restart":
+            await c.restart_build(action.build_id)
+            return f"Restarted {action.target}."
+        if kind == "cancel":
+            await c.cancel_build(action.build_id)
+            return f"Cancelled {action.target}."
+        if kind == "bump":
+            await c.bump_build(action.build_id)
+            return f"Bumped {action.target}."
+        if kind == "eval-restart":
+            await c.restart_eval_failed(action.eval_id)
+            return f"Restarted the failed builds of {action.target}."
+        if kind == "eval-cancel":
+            await c.cancel_eval(action.eval_id)
+            return f"Cancelled the unfinished builds of {action.target}."
+        if kind == "eval-bump":
+            await c.bump_eval(action.eval_id)
+            return f"Bumped {action.target}."
+        raise ValueError(f"unknown action {kind}")
+
+    def _record(self, action: Action, outcome: str, *, ok: bool) -> None:
+        record = ActionRecord(self.service.clock.now(), action.title, action.target, outcome, ok)
+        self.log.append(record)
+        if self.log_file is not None:
+            with contextlib.suppress(OSError):
+                self.log_file.parent.mkdir(parents=True, exist_ok=True)
+                with self.log_file.open("a") as handle:
+                    handle.write(json.dumps({**asdict(record), "server": self.service.client.base_url}) + "\n")
+
+    async def _refresh(self, action: Action) -> None:
+        cache = self.service.cache
+        if action.project:
+            for key in (("jobsets", action.project), ("jobset", action.project, action.jobset)):
+                cache.invalidate(key)
+            cache.invalidate(("evals", action.project, action.jobset, 1))
+        if action.build_id:
+            cache.invalidate(("build", action.build_id))
+        cache.invalidate_kind("eval_builds")
+        cache.invalidate_kind("jobsets")
+        for sub in list(self.service.poller.subscriptions):
+            if not self.service.cache.is_fresh(sub.key):
+                _, fetch, _ = self.service.source(*sub.key)
+                with contextlib.suppress(HydraError):
+                    await cache.refresh(sub.key, fetch)
+
+
+def format_record(record: ActionRecord) -> str:
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.at))
+    return f"{when}  {record.action:<24} {record.target}  {'ok' if record.ok else 'FAILED'}: {record.outcome}"

@@ -1,0 +1,213 @@
+"""Settings from flags, environment, the TOML config file and defaults, in that order of precedence.
+
+The config file lives in the user config dir (platformdirs) unless `--config PATH` says otherwise, and can name
+several servers as profiles. A bad file is reported with its path, line and key, never with a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_cache_path, user_config_path, user_state_path
+
+APP = "hydra-tui"
+DEFAULT_URL = "https://hydra.nixos.org"
+DEFAULT_THEME = "textual-dark"
+MIN_POLL_INTERVAL = 2.0
+
+
+def config_dir() -> Path:
+    return user_config_path(APP, appauthor=False)
+
+
+def state_dir() -> Path:
+    return user_state_path(APP, appauthor=False)
+
+
+def cache_dir() -> Path:
+    return user_cache_path(APP, appauthor=False)
+
+
+def default_config_file() -> Path:
+    return Path(os.environ.get("HYDRA_TUI_CONFIG") or config_dir() / "config.toml")
+
+
+class ConfigError(Exception):
+    """A problem with the configuration, said so a person can fix it."""
+
+
+@dataclass
+class Profile:
+    """One server's settings."""
+
+    name: str = "default"
+    url: str = DEFAULT_URL
+    username: str | None = None
+    password: str | None = None  # only from the environment; never read from a file
+    password_command: str | None = None
+    read_only: bool = False
+    poll_interval: float | None = None  # a floor on polling, in seconds
+    theme: str | None = None
+    insecure: bool = False
+
+
+@dataclass
+class Settings:
+    profile: Profile = field(default_factory=Profile)
+    config_file: Path | None = None
+    theme: str = DEFAULT_THEME
+    profiles: dict[str, Profile] = field(default_factory=dict)
+
+
+_PROFILE_KEYS: dict[str, type | tuple[type, ...]] = {
+    "url": str,
+    "username": str,
+    "password_command": str,
+    "read_only": bool,
+    "poll_interval": (int, float),
+    "theme": str,
+    "insecure": bool,
+}
+_TOP_KEYS = {"default_profile": str, "theme": str, "profiles": dict}
+
+
+def _line_of(text: str, key: str, section: str | None = None) -> int | None:
+    start = 0
+    lines = text.splitlines()
+    if section:
+        for n, line in enumerate(lines):
+            if re.match(rf"\s*\[\s*{re.escape(section)}\s*\]", line):
+                start = n
+                break
+    for n in range(start, len(lines)):
+        if re.match(rf"\s*\"?{re.escape(key)}\"?\s*=", lines[n]):
+            return n + 1
+    return None
+
+
+def _where(path: Path, text: str, key: str, section: str | None = None) -> str:
+    line = _line_of(text, key, section)
+    return f"{path}{f', line {line}' if line else ''}, key '{key}'" + (f" in [{section}]" if section else "")
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    names = {str: "a string", bool: "true or false", int: "a number", float: "a number", dict: "a table"}
+    if isinstance(expected, tuple):
+        return names[expected[0]]
+    return names[expected]
+
+
+def read_config(path: Path) -> tuple[dict[str, Profile], str | None, str | None]:
+    """Profiles, the default profile's name and the theme from a config file; ConfigError if it is bad."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return {}, None, None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc.strerror}).") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}.") from None
+    for key, value in data.items():
+        if key not in _TOP_KEYS:
+            raise ConfigError(f"{_where(path, text, key)}: unknown setting. Known: {', '.join(_TOP_KEYS)}.")
+        if not isinstance(value, _TOP_KEYS[key]):
+            raise ConfigError(f"{_where(path, text, key)}: must be {_type_name(_TOP_KEYS[key])}.")
+    profiles: dict[str, Profile] = {}
+    for name, table in (data.get("profiles") or {}).items():
+        section = f"profiles.{name}"
+        if not isinstance(table, dict):
+            raise ConfigError(f"{_where(path, text, name)}: a profile must be a table like [profiles.{name}].")
+        profile = Profile(name=name)
+        for key, value in table.items():
+            if key == "password":
+                raise ConfigError(
+                    f"{_where(path, text, key, section)}: passwords do not go in the config file; use "
+                    'password_command (e.g. "pass show hydra") or the HYDRA_PASSWORD environment variable.'
+                )
+            expected = _PROFILE_KEYS.get(key)
+            if expected is None:
+                raise ConfigError(
+                    f"{_where(path, text, key, section)}: unknown setting. Known: {', '.join(_PROFILE_KEYS)}."
+                )
+            if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
+                raise ConfigError(f"{_where(path, text, key, section)}: must be {_type_name(expected)}.")
+            if key == "url" and not re.match(r"^https?://[^/\s]+", value):
+                raise ConfigError(f"{_where(path, text, key, section)}: must start with http:// or https://.")
+            if key == "poll_interval" and value < MIN_POLL_INTERVAL:
+                raise ConfigError(
+                    f"{_where(path, text, key, section)}: must be at least {MIN_POLL_INTERVAL:g} seconds."
+                )
+            setattr(profile, key, float(value) if key == "poll_interval" else value)
+        profiles[name] = profile
+    default = data.get("default_profile")
+    if default is not None and default not in profiles:
+        raise ConfigError(f"{_where(path, text, 'default_profile')}: no profile named '{default}'.")
+    return profiles, default, data.get("theme")
+
+
+def load_settings(
+    *,
+    config_path: Path | None = None,
+    profile: str | None = None,
+    url: str | None = None,
+    read_only: bool | None = None,
+    insecure: bool | None = None,
+    env: dict[str, str] | None = None,
+) -> Settings:
+    """Flag, then environment, then config file, then default."""
+    env = dict(os.environ) if env is None else env
+    path = config_path or Path(env.get("HYDRA_TUI_CONFIG") or config_dir() / "config.toml")
+    if config_path is not None and not config_path.exists():
+        raise ConfigError(f"{config_path}: no such config file.")
+    profiles, default, theme = read_config(path)
+    name = profile or env.get("HYDRA_PROFILE") or default
+    if name is not None and name not in profiles:
+        known = ", ".join(profiles) or "none"
+        raise ConfigError(f"No profile named '{name}' in {path} (profiles: {known}).")
+    chosen = Profile(**{f.name: getattr(profiles[name], f.name) for f in fields(Profile)}) if name else Profile()
+    if url or env.get("HYDRA_URL"):
+        chosen.url = url or env["HYDRA_URL"]
+        if not re.match(r"^https?://[^/\s]+", chosen.url):
+            raise ConfigError(f"The URL '{chosen.url}' must start with http:// or https://.")
+    chosen.url = chosen.url.rstrip("/")
+    if env.get("HYDRA_USER"):
+        chosen.username = env["HYDRA_USER"]
+    if env.get("HYDRA_PASSWORD"):
+        chosen.password = env["HYDRA_PASSWORD"]
+    if (read_only is not None and read_only) or env.get("HYDRA_READ_ONLY", "").lower() in ("1", "true", "yes"):
+        chosen.read_only = True
+    if insecure:
+        chosen.insecure = True
+    return Settings(
+        profile=chosen,
+        config_file=path,
+        theme=chosen.theme or theme or DEFAULT_THEME,
+        profiles=profiles,
+    )
+
+
+def save_theme(path: Path, theme: str) -> None:
+    """Remember the chosen theme in the config file, keeping the rest of it as written."""
+    text = path.read_text() if path.exists() else ""
+    line = f'theme = "{theme}"'
+    header = re.search(r"(?m)^\s*\[", text)
+    top, rest = (text[: header.start()], text[header.start() :]) if header else (text, "")
+    if re.search(r"(?m)^theme\s*=.*$", top):
+        top = re.sub(r"(?m)^theme\s*=.*$", line, top, count=1)
+    else:
+        top = line + "\n" + top
+    text = top + rest
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def describe(settings: Settings) -> dict[str, Any]:
+    p = settings.profile
+    return {"profile": p.name, "url": p.url, "username": p.username, "read_only": p.read_only}

@@ -1,0 +1,230 @@
+"""A Line-API log view: renders only the lines in view from a LineSource, with colours, search highlights,
+optional wrapping and follow mode (stays at the bottom until you scroll up).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from hydra_tui.logs.sanitize import to_text
+from hydra_tui.logs.source import LineSource, MemoryLines
+
+WRAP_LIMIT = 300_000  # lines; wrapping needs every line's length
+
+
+class LogView(ScrollView, can_focus=True):
+    DEFAULT_CSS = """
+    LogView { height: 1fr; }
+    LogView > .log-view--match { background: $warning 60%; color: $text; }
+    LogView > .log-view--current { background: $accent 30%; }
+    """
+    COMPONENT_CLASSES = {"log-view--match", "log-view--current"}
+    BINDINGS = [
+        Binding("up,k", "scroll_lines(-1)", "Up", show=False),
+        Binding("down,j", "scroll_lines(1)", "Down", show=False),
+        Binding("pageup", "scroll_lines(-20)", "Page up", show=False),
+        Binding("pagedown,space", "scroll_lines(20)", "Page down", show=False),
+        Binding("left,h", "scroll_columns(-8)", "Left", show=False),
+        Binding("right", "scroll_columns(8)", "Right", show=False),
+        Binding("home", "home", "Top", show=False),
+        Binding("end", "end", "Follow", show=False),
+    ]
+
+    follow: reactive[bool] = reactive(True)
+
+    class Followed(Message):
+        """Follow mode changed."""
+
+    class ReachedTop(Message):
+        """The user scrolled to the first loaded line."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.source: LineSource = MemoryLines([], complete=True)
+        self.wrap = False
+        self.needle = ""
+        self.current: int | None = None  # the line of the current search match
+        self._cache: OrderedDict[int, Text] = OrderedDict()
+        self._rows: list[tuple[int, int]] | None = None  # wrapped: (line, first cell) per display row
+
+    # --- data ------------------------------------------------------------------------------------
+
+    def set_source(self, source: LineSource, *, keep_from_end: bool = True) -> None:
+        old_total = self.total_rows
+        from_end = old_total - int(self.scroll_y)
+        old = self.source
+        self.source = source
+        self._cache.clear()
+        self._rows = None
+        if self.wrap:
+            self._build_rows()
+        self._resize()
+        if self.follow:
+            self.scroll_end(animate=False, immediate=True)
+        elif keep_from_end:
+            self.scroll_to(y=max(0, self.total_rows - from_end), animate=False, immediate=True)
+        if old is not source:
+            old.close()
+        self.refresh()
+
+    @property
+    def total_rows(self) -> int:
+        return len(self._rows) if self._rows is not None else len(self.source)
+
+    def _resize(self) -> None:
+        width = self.size.width if self.wrap else max(self.size.width, self._widest())
+        self.virtual_size = Size(width, self.total_rows)
+
+    def _widest(self) -> int:
+        top = int(self.scroll_y)
+        widest = 0
+        for i in range(top, min(len(self.source), top + self.size.height + 1)):
+            widest = max(widest, self._text(i).cell_len)
+        return widest + 1
+
+    def _text(self, index: int) -> Text:
+        text = self._cache.get(index)
+        if text is None:
+            text = to_text(self.source.line(index))
+            self._cache[index] = text
+            if len(self._cache) > 2000:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(index)
+        return text
+
+    # --- wrapping --------------------------------------------------------------------------------
+
+    def set_wrap(self, wrap: bool) -> bool:
+        """Turn wrapping on or off; False if the log is too long to wrap."""
+        if wrap and len(self.source) > WRAP_LIMIT:
+            return False
+        top_line = self._line_at(int(self.scroll_y))
+        self.wrap = wrap
+        self._rows = None
+        if wrap:
+            self._build_rows()
+        self._resize()
+        self.scroll_to(x=0, y=self._row_of(top_line), animate=False, immediate=True)
+        self.refresh()
+        return True
+
+    def _build_rows(self) -> None:
+        width = max(10, self.size.width)
+        rows: list[tuple[int, int]] = []
+        for i in range(len(self.source)):
+            length = max(1, self._text(i).cell_len) if i in self._cache else max(1, len(self.source.line(i)))
+            rows.extend((i, start) for start in range(0, length, width))
+        self._rows = rows
+
+    def _line_at(self, row: int) -> int:
+        if self._rows is None:
+            return row
+        return self._rows[min(row, len(self._rows) - 1)][0] if self._rows else 0
+
+    def _row_of(self, line: int) -> int:
+        if self._rows is None:
+            return line
+        for n, (i, _) in enumerate(self._rows):
+            if i >= line:
+                return n
+        return max(0, len(self._rows) - 1)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.wrap:
+            self._build_rows()
+        self._resize()
+        if self.follow:
+            self.scroll_end(animate=False, immediate=True)
+
+    # --- rendering -------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        row = int(self.scroll_y) + y
+        if row >= self.total_rows:
+            return Strip.blank(width, self.rich_style)
+        if self._rows is not None:
+            index, start = self._rows[row]
+            text = self._text(index)[start : start + width]
+        else:
+            index = row
+            text = self._text(index)
+            start = int(self.scroll_x)
+            text = text[start : start + width] if start else text
+        if self.needle:
+            text = text.copy()
+            text.highlight_words(
+                [self.needle], style=self.get_component_rich_style("log-view--match"), case_sensitive=False
+            )
+        segments = list(text.render(self.app.console))
+        strip = Strip([s for s in segments if s.text != "\n"]).crop(0, width)
+        if index == self.current:
+            strip = strip.apply_style(self.get_component_rich_style("log-view--current"))
+        return strip.extend_cell_length(width, self.rich_style).apply_style(self.rich_style or Style())
+
+    # --- scrolling and follow --------------------------------------------------------------------
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        at_bottom = new >= self.max_scroll_y
+        if new < old and not at_bottom and self.follow:
+            self.follow = False
+        elif at_bottom and not self.follow and new > old:
+            self.follow = True
+        if new <= 0 and old > 0:
+            self.post_message(self.ReachedTop())
+        if not self.wrap:
+            self._resize()
+
+    def watch_follow(self, follow: bool) -> None:
+        if follow:
+            self.scroll_end(animate=False, immediate=True)
+        self.post_message(self.Followed())
+
+    def action_scroll_lines(self, delta: int) -> None:
+        self.scroll_to(y=max(0, self.scroll_y + delta), animate=False, immediate=True)
+
+    def action_scroll_columns(self, delta: int) -> None:
+        if not self.wrap:
+            self.scroll_to(x=max(0, self.scroll_x + delta), animate=False, immediate=True)
+
+    def action_home(self) -> None:
+        self.go_home()
+        self.post_message(self.ReachedTop())
+
+    def action_end(self) -> None:
+        self.go_end()
+
+    def go_to_line(self, index: int) -> None:
+        self.follow = False
+        self.current = index
+        row = self._row_of(index)
+        self.scroll_to(y=max(0, row - self.size.height // 3), animate=False, immediate=True)
+        self.refresh()
+
+    def go_home(self) -> None:
+        self.follow = False
+        self.scroll_to(y=0, animate=False, immediate=True)
+
+    def go_end(self) -> None:
+        self.follow = True
+        self.scroll_end(animate=False, immediate=True)
+
+    def visible_plain(self) -> list[str]:
+        """The text on screen (for tests and copy)."""
+        return [self.render_line(y).text for y in range(self.size.height)]
+
+
+__all__ = ["LogView", "Segment"]

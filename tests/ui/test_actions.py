@@ -1,0 +1,160 @@
+"""Actions from the UI against the demo: confirmation, login, push, restart, cancel, bump, roles, read-only."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from hydra_tui.api.status import BuildState
+from hydra_tui.auth import SessionStore
+from hydra_tui.config import Profile
+from hydra_tui.demo.runner import DemoServer
+from hydra_tui.ui.screens.build import BuildScreen
+from hydra_tui.ui.screens.jobset import JobsetScreen
+from hydra_tui.ui.screens.modals import ActionLogScreen, ConfirmScreen, LoginScreen
+from tests.ui.helpers import make_app, wait_for
+
+FAILED = 101586  # the showcase evaluation's failed build
+QUEUED = 101585
+
+
+def state(demo: DemoServer, build_id: int, clock) -> str:
+    return demo.world.build(build_id).phase(clock.now())
+
+
+async def open_build(app, pilot, build_id: int) -> None:
+    app.open_build(build_id)
+    await wait_for(pilot, lambda: isinstance(app.screen, BuildScreen) and app.screen.build is not None)
+
+
+async def log_in(pilot, username: str, password: str) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen))
+    app.screen.query_one("#username", Input).value = username
+    app.screen.query_one("#password", Input).value = password
+    await pilot.click("#login")
+
+
+async def test_declined_confirmation_does_nothing(demo: DemoServer, clock) -> None:
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_build(app, pilot, FAILED)
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        said = " ".join(str(s.render()) for s in app.screen.query("Static"))
+        assert "Restart build?" in said and "Restart build 101586 (hello:main:hello.x86_64-darwin)" in said
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, BuildScreen))
+        assert app.actions.log == [] and demo.world.build(FAILED).status(clock.now()) == 1
+        assert demo.world.sessions == {}  # not even a login
+
+
+async def test_restart_asks_for_login_then_runs(demo: DemoServer, clock, tmp_path) -> None:
+    store = SessionStore(tmp_path / "sessions.json")
+    app = make_app(demo.url, clock, store=store)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await open_build(app, pilot, FAILED)
+        await pilot.press("R", "y")
+        await log_in(pilot, "alice", "wrong")
+        await wait_for(pilot, lambda: "Bad username or password" in str(app.screen.query_one("#error").render()))
+        await log_in(pilot, "alice", "alice-pw")
+        await wait_for(pilot, lambda: bool(app.actions.log))
+        assert app.actions.log[-1].ok and app.actions.log[-1].action == "Restart build"
+        assert state(demo, FAILED, clock) == "queued"
+        await wait_for(pilot, lambda: app.screen.build.state is BuildState.QUEUED)  # refreshed
+        assert any("Restarted build 101586" in n.message for n in app._notifications)
+        assert not any("alice-pw" in n.message for n in app._notifications)
+    assert (tmp_path / "sessions.json").stat().st_mode & 0o777 == 0o600
+    assert "alice-pw" not in (tmp_path / "sessions.json").read_text()
+
+
+async def test_cancel_and_bump_with_configured_credentials(demo: DemoServer, clock) -> None:
+    profile = Profile(url=demo.url, username="alice", password="alice-pw")
+    app = make_app(demo.url, clock, profile=profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_build(app, pilot, QUEUED)
+        await pilot.press("C", "y")
+        await wait_for(pilot, lambda: bool(app.actions.log))
+        assert demo.world.build(QUEUED).status(clock.now()) == 4
+        await pilot.press("B", "y")
+        await wait_for(pilot, lambda: len(app.actions.log) == 2)
+        assert app.actions.log[-1].ok and demo.world.build(QUEUED).priority > 100
+
+
+async def test_push_with_force_choice(demo: DemoServer, clock) -> None:
+    profile = Profile(url=demo.url, username="alice", password="alice-pw")
+    app = make_app(demo.url, clock, "hello:release-24.05", profile=profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("f")
+        await wait_for(pilot, lambda: bool(app.actions.log))
+        assert app.actions.log[-1].action == "Evaluate jobset (forced)" and app.actions.log[-1].ok
+        assert demo.world.projects["hello"].jobsets["release-24.05"].triggertime is not None
+
+
+async def test_missing_role_is_reported(demo: DemoServer, clock) -> None:
+    profile = Profile(url=demo.url, username="bob", password="bob-pw")
+    app = make_app(demo.url, clock, profile=profile)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await open_build(app, pilot, FAILED)
+        await pilot.press("R", "y")
+        await wait_for(pilot, lambda: bool(app.actions.log))
+        assert not app.actions.log[-1].ok
+        message = " ".join(n.message for n in app._notifications)
+        assert "restart-jobs" in message and "role" in message
+        assert demo.world.build(FAILED).status(clock.now()) == 1
+
+
+async def test_expired_session_asks_again(demo: DemoServer, clock, tmp_path) -> None:
+    store = SessionStore(tmp_path / "sessions.json")
+    app = make_app(demo.url, clock, store=store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_build(app, pilot, FAILED)
+        await app.auth.login("alice", "alice-pw")
+        demo.call(lambda world: world.expire_sessions())
+        await pilot.press("R", "y")
+        await log_in(pilot, "alice", "alice-pw")
+        await wait_for(pilot, lambda: any(r.ok for r in app.actions.log))
+        assert state(demo, FAILED, clock) == "queued"
+
+
+async def test_saved_session_is_reused(demo: DemoServer, clock, tmp_path) -> None:
+    store = SessionStore(tmp_path / "sessions.json")
+    first = make_app(demo.url, clock, store=store)
+    async with first.run_test() as pilot:
+        await first.auth.login("alice", "alice-pw")
+        await pilot.pause(0)
+    second = make_app(demo.url, clock, store=store)
+    async with second.run_test() as pilot:
+        await wait_for(pilot, lambda: second.service.user == "alice")
+
+
+async def test_read_only_disables_actions(demo: DemoServer, clock) -> None:
+    profile = Profile(url=demo.url, username="alice", password="alice-pw")
+    app = make_app(demo.url, clock, profile=profile, read_only=True)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await open_build(app, pilot, FAILED)
+        await pilot.press("R")
+        await pilot.pause(0.05)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert any("read-only" in n.message for n in app._notifications)
+        assert demo.world.build(FAILED).status(clock.now()) == 1
+        await pilot.press("A")
+        await wait_for(pilot, lambda: isinstance(app.screen, ActionLogScreen))
+        assert "Read-only" in " ".join(str(s.render()) for s in app.screen.query("Static"))
+
+
+async def test_action_log_lists_every_write(demo: DemoServer, clock) -> None:
+    profile = Profile(url=demo.url, username="alice", password="alice-pw")
+    app = make_app(demo.url, clock, profile=profile)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await open_build(app, pilot, FAILED)
+        await pilot.press("R", "y")
+        await wait_for(pilot, lambda: len(app.actions.log) == 1)
+        await pilot.press("C", "y")  # the build is queued again now: cancel works
+        await wait_for(pilot, lambda: len(app.actions.log) == 2)
+        await pilot.press("A")
+        await wait_for(pilot, lambda: isinstance(app.screen, ActionLogScreen))
+        text = " ".join(str(s.render()) for s in app.screen.query("Static"))
+        assert "Restart build" in text and "Cancel build" in text and "build 101586" in text

@@ -1,0 +1,190 @@
+"""The log viewer against the demo: opens at the end, keeps colours, drops hostile sequences, follows."""
+
+from __future__ import annotations
+
+import contextlib
+
+from hydra_tui.demo.runner import DemoServer
+from hydra_tui.logs.sanitize import clean, to_text
+from hydra_tui.logs.source import FileLines, MemoryLines
+from hydra_tui.ui.screens.log import LogScreen, SearchBox, merge_tail
+from hydra_tui.ui.widgets.log_view import LogView
+from tests.ui.helpers import make_app, wait_for
+
+HOSTILE = [
+    "\x1b[31mred text\x1b[0m plain",
+    "title\x1b]0;PWNED\x07 here",
+    "title2\x1b]2;PWNED\x1b\\ there",
+    "clip\x1b]52;c;aGVsbG8=\x07board",
+    "link \x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\ end",
+    "reset\x1bc done",
+    "dcs\x1bP1$qm\x1b\\ gone",
+    "move\x1b[2J\x1b[H\x1b[10;10H here",
+    "[bold]not bold[/bold] [/x] [@click=app.quit]no click[/] [$accent]",
+    "bell\x07 nul\x00 del\x7f c1\x9b2J end",
+]
+
+
+def failed_build(demo: DemoServer) -> int:
+    return 101586  # the showcase evaluation's failed hello.x86_64-darwin
+
+
+def hostile_log(world) -> None:
+    build = world.build(101586)
+    original = world.log
+
+    def log(b):
+        yield from original(b)
+        if b.id == build.id:
+            yield from HOSTILE
+
+    world.log = log
+
+
+def test_sanitizer_keeps_colour_and_drops_the_rest() -> None:
+    red = to_text(HOSTILE[0])
+    assert red.plain == "red text plain" and any("red" in str(s.style) or "color(1)" in str(s.style) for s in red.spans)
+    for line in HOSTILE[1:]:
+        text = to_text(line)
+        assert "\x1b" not in text.plain and "\x07" not in text.plain and "\x9b" not in text.plain
+        assert not any(ord(c) < 32 and c not in "\t" for c in text.plain)
+        assert not any(getattr(s.style, "link", None) for s in text.spans)
+    assert to_text(HOSTILE[1]).plain == "title here"
+    assert to_text(HOSTILE[3]).plain == "clipboard"
+    assert to_text(HOSTILE[4]).plain == "link click end"
+    assert to_text(HOSTILE[5]).plain == "reset done"
+    assert to_text(HOSTILE[6]).plain == "dcs gone"
+    assert to_text(HOSTILE[7]).plain == "move here"
+    assert to_text(HOSTILE[8]).plain == HOSTILE[8]
+    assert clean("a\rb\rc") == "c"
+
+
+def test_merge_tail() -> None:
+    current = MemoryLines(["a", "b", "c"], complete=False)
+    assert merge_tail(current, ["b", "c", "d", "e"]) == ["d", "e"]
+    assert merge_tail(current, ["b", "c"]) == []
+    assert merge_tail(current, ["x", "y"]) is None
+
+
+def test_file_lines_index_a_stream() -> None:
+    source = FileLines()
+    source.append(b"one\ntw")
+    source.append(b"o\nthree")
+    source.finish()
+    assert [source.line(i) for i in range(len(source))] == ["one", "two", "three"]
+    assert source.search("THR", 0) == 2
+    source.close()
+
+
+async def test_log_opens_at_the_end_with_colours_and_no_escapes(clock) -> None:
+    with DemoServer(clock=clock, start=clock.now(), configure=hostile_log) as demo:
+        app = make_app(demo.url, clock)
+        async with app.run_test(size=(100, 30)) as pilot:
+            app.open_log(failed_build(demo))
+            await wait_for(pilot, lambda: isinstance(app.screen, LogScreen) and app.screen.loaded)
+            view = app.screen.query_one(LogView)
+            await wait_for(pilot, lambda: "bell" in " ".join(view.visible_plain()))
+            on_screen = "\n".join(view.visible_plain())
+            assert "end" in on_screen.splitlines()[-1] or "bell" in on_screen  # at the end
+            assert "\x1b" not in on_screen and "PWNED" not in on_screen and "aGVsbG8" not in on_screen
+            assert "[bold]not bold[/bold] [/x] [@click=app.quit]no click[/] [$accent]" in on_screen
+            red_line = next(y for y in range(view.size.height) if "red text" in view.render_line(y).text)
+            styles = [seg.style for seg in view.render_line(red_line) if "red" in seg.text]
+            assert any(s is not None and s.color is not None for s in styles)
+            await pilot.click(LogView)
+            assert app.is_running
+
+
+async def test_search_next_previous_and_first_error(demo: DemoServer, clock) -> None:
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_log(failed_build(demo))
+        await wait_for(pilot, lambda: isinstance(app.screen, LogScreen) and app.screen.loaded)
+        view = app.screen.query_one(LogView)
+        await pilot.press("slash")
+        assert isinstance(app.focused, SearchBox)
+        await pilot.press(*"warning", "enter")
+        first = view.current
+        assert first is not None and "warning" in view.source.line(first)
+        await pilot.press("n")
+        second = view.current
+        assert second is not None and second != first and "warning" in view.source.line(second)
+        await pilot.press("N")
+        assert view.current == first
+        await pilot.press("e")
+        assert view.current is not None and "error" in view.source.line(view.current)
+        await pilot.press("w")
+        assert view.wrap
+        await pilot.press("w")
+        assert not view.wrap
+
+
+async def test_follow_a_growing_log(demo: DemoServer, clock) -> None:
+    app = make_app(demo.url, clock)
+    running = next(b.id for b in demo.world.builds.values() if b.phase(clock.now()) == "running")
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_log(running)
+        await wait_for(pilot, lambda: isinstance(app.screen, LogScreen) and app.screen.loaded)
+        screen = app.screen
+        view = screen.query_one(LogView)
+        await wait_for(pilot, lambda: screen.running)
+        before = len(view.source)
+        assert view.follow and "following" in str(screen.query_one("#head").render())
+        clock.advance(120)
+        screen.follow_once()
+        await wait_for(pilot, lambda: len(view.source) > before)
+        assert view.scroll_y == view.max_scroll_y  # still at the bottom
+        await pilot.press("k", "k")
+        assert not view.follow and "paused" in str(screen.query_one("#head").render())
+        top = view.scroll_y
+        grown = len(view.source)
+        clock.advance(120)
+        screen.follow_once()
+        await wait_for(pilot, lambda: len(view.source) > grown)
+        assert view.scroll_y == top  # scrolled up: stays put
+        await pilot.press("end")
+        assert view.follow and view.scroll_y == view.max_scroll_y
+
+
+async def test_whole_log_on_demand(clock) -> None:
+    def long_log(world) -> None:
+        world.build(101584).log_lines = 10_000
+
+    with DemoServer(clock=clock, start=clock.now(), configure=long_log) as demo:
+        app = make_app(demo.url, clock)
+        async with app.run_test(size=(100, 30)) as pilot:
+            app.open_log(101584)
+            await wait_for(pilot, lambda: isinstance(app.screen, LogScreen) and app.screen.loaded)
+            view = app.screen.query_one(LogView)
+            assert not view.source.complete and len(view.source) == 2000
+            await pilot.press("g")
+            await wait_for(pilot, lambda: view.source.complete)
+            assert isinstance(view.source, FileLines) and len(view.source) > 9_000
+            assert view.scroll_y == 0 and "building" in view.visible_plain()[0]
+
+
+async def test_browser_key_shows_url_without_a_browser(demo: DemoServer, clock, monkeypatch) -> None:
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        app.open_log(101586)
+        await wait_for(pilot, lambda: isinstance(app.screen, LogScreen) and app.screen.loaded)
+        await pilot.press("b")
+        assert any(f"{demo.url}/build/101586" in n.message for n in app._notifications)
+
+
+async def test_pager_gets_a_clean_log(demo: DemoServer, clock, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("PAGER", f"cp -t {tmp_path}")
+
+    app = make_app(demo.url, clock)
+    # A headless test has no terminal to hand over; everything else is real.
+    monkeypatch.setattr(app, "suspend", contextlib.nullcontext)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_log(101586)
+        await wait_for(pilot, lambda: isinstance(app.screen, LogScreen) and app.screen.loaded)
+        await pilot.press("o")
+        await wait_for(pilot, lambda: any(tmp_path.iterdir()))
+    copied = next(tmp_path.iterdir())
+    text = copied.read_text()
+    assert "failed with exit code" in text and "\x1b]" not in text
