@@ -7,6 +7,7 @@ from pathlib import Path
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 from hydra_tui.actions import Action, Actions, ReadOnlyError
 from hydra_tui.api.errors import ForbiddenError, HydraError, LoginRequiredError
@@ -44,11 +45,14 @@ class HydraApp(App[int]):
         self.theme = theme
         self._on_theme_change = on_theme_change
 
-    def on_mount(self) -> None:
+    def first_screen(self) -> Screen[None]:
         from hydra_tui.ui.screens.projects import ProjectsScreen
 
+        return ProjectsScreen()
+
+    def on_mount(self) -> None:
         self.service.load_state()
-        self.push_screen(ProjectsScreen())
+        self.push_screen(self.first_screen())
         if self.target:
             project, _, jobset = self.target.partition(":")
             if jobset:

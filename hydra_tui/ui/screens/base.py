@@ -37,10 +37,10 @@ class HydraScreen(Screen[None]):
     """Base of the dashboard's screens."""
 
     BINDINGS = [
-        Binding("escape", "back", "Back"),
+        Binding("escape", "back", "Back", show=False),
         Binding("slash", "filter", "Filter"),
         Binding("question_mark", "help", "Keys"),
-        Binding("r", "refresh", "Refresh"),
+        Binding("r", "refresh", "Refresh", show=False),
     ]
     #: Short text naming the screen, for the help modal.
     TITLE_TEXT = ""

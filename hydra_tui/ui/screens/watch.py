@@ -1,0 +1,136 @@
+"""Watch mode in the dashboard: one jobset, refreshed by itself, every change since the start listed and
+announced (toast, bell, OSC 9 / OSC 777 desktop notification, optional command)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Static
+
+from hydra_tui.api.errors import HydraError
+from hydra_tui.ui.screens.base import HydraScreen, Message
+from hydra_tui.ui.text import counts_text, safe
+from hydra_tui.ui.widgets.status_line import StatusLine
+from hydra_tui.watch.core import Change, Watcher
+from hydra_tui.watch.lines import run_command
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f;]")
+
+
+def desktop_notification(title: str, body: str) -> str:
+    """OSC 9 (iTerm2, WezTerm, Windows Terminal…) and OSC 777 (rxvt, foot, Ghostty…), with no control bytes."""
+    title, body = _UNSAFE.sub(" ", title)[:80], _UNSAFE.sub(" ", body)[:200]
+    return f"\x1b]9;{title}: {body}\x07\x1b]777;notify;{title};{body}\x07"
+
+
+class WatchScreen(HydraScreen):
+    TITLE_TEXT = "watch"
+    BINDINGS = [Binding("o", "open_jobset", "Open jobset")]
+    DEFAULT_CSS = """
+    WatchScreen #summary { height: auto; padding: 0 1; }
+    WatchScreen #changes { height: 1fr; border: round $primary; padding: 0 1; }
+    """
+
+    def __init__(
+        self,
+        project: str,
+        jobset: str,
+        *,
+        interval: float,
+        exit_status: bool = False,
+        timeout: float | None = None,
+        on_change: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.project = project
+        self.jobset_name = jobset
+        self.interval = interval
+        self.exit_status = exit_status
+        self.timeout = timeout
+        self.on_change = on_change
+        self.changes: list[Change] = []
+        self.started = 0.0
+        self.watcher: Watcher | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="summary")
+        yield Message(Text("Watching… first poll under way."), id="message")
+        with VerticalScroll(id="changes"):
+            yield Static(id="change-list")
+        yield StatusLine()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watcher = Watcher(self.service.client, self.project, self.jobset_name, self.service.clock)
+        self.started = self.service.clock.now()
+        self.query_one("#changes").border_title = "Changes since the start"
+        self.poll()
+        self.set_interval(self.interval, self.poll)
+
+    @work(group="watch", exclusive=True, exit_on_error=False)
+    async def poll(self) -> None:
+        assert self.watcher is not None
+        message = self.query_one("#message", Message)
+        try:
+            change = await self.watcher.poll()
+        except HydraError as exc:
+            message.show(Text(f"Poll failed, retrying: {exc}", style="yellow"))
+            return
+        message.show(None)
+        if change is not None:
+            first = not self.changes
+            self.changes.append(change)
+            self.render_all()
+            if not first and change.matters:
+                self.announce(change)
+        if self.exit_status:
+            verdict = self.watcher.verdict()
+            if verdict is not None:
+                self.app.exit(int(verdict), return_code=int(verdict))
+        if self.timeout is not None and self.service.clock.now() - self.started >= self.timeout:
+            self.app.exit(124, return_code=124)
+
+    def announce(self, change: Change) -> None:
+        title = f"{self.project}:{self.jobset_name}"
+        severity = "error" if change.newly_failed or change.eval_error else "information"
+        self.app.notify(change.summary(), title=title, severity=severity, markup=False)
+        self.app.bell()
+        driver = self.app._driver
+        if driver is not None and not self.app.is_headless:
+            driver.write(desktop_notification(title, change.summary()))
+        if self.on_change:
+            run_command(self.on_change, change)
+
+    def render_all(self) -> None:
+        if not self.changes or self.watcher is None:
+            return
+        latest = self.changes[-1]
+        c = latest.counts
+        summary = Text()
+        summary.append(f"Watching {self.project}:{self.jobset_name}", style="bold")
+        summary.append(f"  evaluation {latest.eval_id}  ")
+        summary.append_text(counts_text(c.succeeded, c.failed, c.pending))
+        if self.watcher.eval_error:
+            summary.append("\nevaluation error: ", style="red bold")
+            summary.append_text(safe(self.watcher.eval_error, "red"))
+        self.query_one("#summary", Static).update(summary)
+        lines = Text()
+        for change in reversed(self.changes):
+            when = time.strftime("%H:%M:%S", time.localtime(change.time))
+            lines.append(f"{when} ", style="bright_black")
+            lines.append(f"eval {change.eval_id} ", style="cyan" if change.new_eval else "")
+            lines.append(change.counts.short() + "  ")
+            style = "red" if change.newly_failed or change.eval_error else "green" if change.fixed else ""
+            style = style or ("yellow" if change.newly_queued else "")
+            lines.append_text(safe(change.summary() if change is not self.changes[0] else "started watching", style))
+            lines.append("\n")
+        self.query_one("#change-list", Static).update(lines)
+
+    def action_open_jobset(self) -> None:
+        self.hydra_app.open_jobset(self.project, self.jobset_name)

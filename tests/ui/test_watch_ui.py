@@ -1,0 +1,57 @@
+"""Watch mode in the dashboard: changes highlighted and announced; quiet when nothing changes."""
+
+from __future__ import annotations
+
+from hydra_tui.demo.runner import DemoServer
+from hydra_tui.ui.screens.watch import WatchScreen
+from tests.ui.helpers import make_app, wait_for
+
+
+def watch_app(demo: DemoServer, clock, **kw):
+    app = make_app(demo.url, clock)
+    app.first_screen = lambda: WatchScreen("hello", "main", interval=3600, **kw)
+    return app
+
+
+async def test_watch_announces_new_failures(demo: DemoServer, clock) -> None:
+    app = watch_app(demo, clock)
+    bells = []
+    app.bell = lambda: bells.append(1)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        screen = app.screen
+        assert isinstance(screen, WatchScreen)
+        await wait_for(pilot, lambda: len(screen.changes) == 1)
+        assert "started watching" in str(screen.query_one("#change-list").render())
+        clock.advance(3000)  # every build of the latest evaluation finishes
+        screen.poll()
+        await wait_for(pilot, lambda: len(screen.changes) == 2)
+        listed = str(screen.query_one("#change-list").render())
+        assert "newly failed" in listed and "all builds finished" in listed
+        assert bells and any("newly failed" in n.message for n in app._notifications)
+
+
+async def test_no_change_no_redraw(demo: DemoServer, clock) -> None:
+    app = watch_app(demo, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: len(screen.changes) == 1)
+        renders = []
+        screen.render_all = lambda: renders.append(1)
+        polls = screen.watcher.polls
+        for _ in range(3):
+            screen.poll()
+            await wait_for(pilot, lambda n=polls: screen.watcher.polls > n)
+            polls = screen.watcher.polls
+        await pilot.pause(0)
+        assert renders == []
+
+
+async def test_watch_exit_status(demo: DemoServer, clock) -> None:
+    app = watch_app(demo, clock, exit_status=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: len(screen.changes) == 1)
+        clock.advance(3000)
+        screen.poll()
+        await wait_for(pilot, lambda: not app.is_running)
+    assert app.return_code == 1
