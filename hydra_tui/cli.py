@@ -63,6 +63,11 @@ def _demo_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--port", type=int, default=3000, help="port to listen on (default 3000)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the simulated data (default 1)")
+    parser.add_argument(
+        "--faults",
+        metavar="SPEC",
+        help="switch fault modes on, e.g. latency=0.5,errors=0.2,rate_limit,resets=0.1,bad_json=0.1,html=0.1",
+    )
     return parser
 
 
@@ -140,10 +145,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _demo_server(args: list[str]) -> int:
     ns = _demo_parser().parse_args(args)
+    from hydra_tui.demo.faults import Faults
     from hydra_tui.demo.runner import serve_forever
 
     try:
-        serve_forever(ns.port, seed=ns.seed)
+        faults = Faults.parse(ns.faults) if ns.faults else None
+    except ValueError as exc:
+        print(f"hydra-tui demo-server: {exc}", file=sys.stderr)
+        return 2
+    try:
+        serve_forever(ns.port, seed=ns.seed, faults=faults)
     except KeyboardInterrupt:
         pass
     except OSError as exc:

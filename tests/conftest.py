@@ -22,6 +22,16 @@ T0 = 1_795_694_400
 DATA = Path(__file__).parent / "data"
 
 
+@pytest.fixture(autouse=True)
+def private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the developer's real config, cache or state."""
+    base = tmp_path_factory.mktemp("xdg")
+    for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(name, str(base / name.lower()))
+    for name in ("HYDRA_URL", "HYDRA_PROFILE", "HYDRA_USER", "HYDRA_PASSWORD", "HYDRA_TUI_CONFIG", "HYDRA_READ_ONLY"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(T0)

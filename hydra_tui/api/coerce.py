@@ -8,9 +8,18 @@ from pydantic import BeforeValidator
 
 
 def to_int(value: Any) -> int | None:
+    try:
+        return _to_int(value)
+    except OverflowError:  # inf, 1e400
+        raise ValueError(f"not a finite number: {value!r}") from None
+
+
+def _to_int(value: Any) -> int | None:
     if value is None or isinstance(value, int):
         return value if not isinstance(value, bool) else int(value)
     if isinstance(value, float):
+        if value != value:
+            raise ValueError("not a number: NaN")
         return int(value)
     if isinstance(value, str):
         text = value.strip()

@@ -269,9 +269,21 @@ class EvalDetail(BaseModel):
     def from_json(cls, data: Any) -> EvalDetail:
         if not isinstance(data, dict):
             raise ValueError("an evaluation must be a JSON object")
-        ids = array("q", (n for n in (to_int(v) for v in data.get("builds") or []) if n is not None))
+        builds = data.get("builds") or []
+        if not isinstance(builds, list):
+            raise ValueError("an evaluation's builds must be a list")
+        ids = array("q", (n for n in (to_int_or_none(v) for v in builds) if n is not None))
         ids = array("q", sorted(ids))
         return cls(eval=JobsetEval.model_validate(data), build_ids=ids)
+
+
+def to_int_or_none(value: Any) -> int | None:
+    """An integer that fits the compact 64-bit stores, or None."""
+    try:
+        n = to_int(value)
+    except ValueError:
+        return None
+    return n if n is not None and -(2**63) <= n < 2**63 else None
 
 
 def _page_number(link: str | None) -> int | None:

@@ -163,19 +163,21 @@ class BuildRows:
 
     def update_from_json(self, data: Mapping[str, Any]) -> bool:
         try:
-            build_id = to_int(data.get("id"))
+            build_id = to_int_safe(data.get("id"))
             finished = bool(to_bool(data.get("finished")))
             status = to_int(data.get("buildstatus"))
-            start = to_int(data.get("starttime"))
-            stop = to_int(data.get("stoptime"))
+            start = to_int_safe(data.get("starttime"))
+            stop = to_int_safe(data.get("stoptime"))
+            job = to_str(data.get("job"))
+            system = to_str(data.get("system"))
         except ValueError:
             return False
         if build_id is None:
             return False
         return self.set(
             build_id,
-            job=to_str(data.get("job")),
-            system=to_str(data.get("system")),
+            job=job,
+            system=system,
             state=build_state(finished, status, start),
             starttime=start,
             stoptime=stop,
@@ -224,6 +226,7 @@ class BuildRows:
 
 def to_int_safe(value: Any) -> int | None:
     try:
-        return to_int(value)
+        n = to_int(value)
     except ValueError:
         return None
+    return n if n is not None and -(2**63) <= n < 2**63 else None

@@ -27,6 +27,11 @@ FRESHNESS: dict[str, float] = {
 }
 
 
+# How many entries of a kind may stay cached once no screen shows them (the rest are dropped, oldest first),
+# so that a long session that visits many nixpkgs-sized evaluations does not keep them all.
+KEEP_UNWATCHED: dict[str, int] = {"eval_builds": 2, "log_tail": 4, "build": 300, "eval": 20, "evals": 40}
+
+
 @dataclass
 class Entry:
     """The last good value of one key, and what happened since."""
@@ -38,6 +43,7 @@ class Entry:
     error: HydraError | None = None  # the last refresh's failure, cleared by a success
     error_at: float | None = None
     from_disk: bool = False
+    expired: bool = False  # an action changed what this holds: fetch again before trusting it
 
     @property
     def has_value(self) -> bool:
@@ -64,6 +70,7 @@ class Cache:
         self.entries: dict[Key, Entry] = {}
         self._inflight: dict[Key, asyncio.Task[Entry]] = {}
         self._listeners: dict[Key, list[Callable[[Entry], None]]] = {}
+        self._released: list[Key] = []  # keys nobody listens to any more, oldest first
         self.stats = CacheStats()
         self.last_success: float | None = None
         self.on_any_change: list[Callable[[], None]] = []
@@ -79,7 +86,7 @@ class Cache:
 
     def is_fresh(self, key: Key, max_age: float | None = None) -> bool:
         entry = self.entries.get(key)
-        if entry is None or entry.fetched_at is None or entry.error is not None or entry.from_disk:
+        if entry is None or entry.fetched_at is None or entry.error is not None or entry.from_disk or entry.expired:
             return False
         window = FRESHNESS.get(str(key[0]), 30) if max_age is None else max_age
         return self.clock.now() - entry.fetched_at < window
@@ -124,6 +131,7 @@ class Cache:
         entry.error_at = None
         entry.fetched_at = now
         entry.from_disk = False
+        entry.expired = False
         self.last_success = now
         if changed:
             entry.value = value
@@ -144,8 +152,8 @@ class Cache:
     def invalidate(self, key: Key) -> None:
         """Make the next `get` fetch (after an action changed what the key holds)."""
         entry = self.entries.get(key)
-        if entry is not None and entry.fetched_at is not None:
-            entry.fetched_at = -1e18
+        if entry is not None:
+            entry.expired = True
 
     def invalidate_kind(self, kind: str) -> None:
         for key in list(self.entries):
@@ -160,8 +168,22 @@ class Cache:
             callbacks = self._listeners.get(key, [])
             if callback in callbacks:
                 callbacks.remove(callback)
+            if not callbacks:
+                self._listeners.pop(key, None)
+                self._released.append(key)
+                self._prune(str(key[0]))
 
         return stop
+
+    def _prune(self, kind: str) -> None:
+        keep = KEEP_UNWATCHED.get(kind)
+        if keep is None:
+            return
+        unwatched = [k for k in self._released if k[0] == kind and k not in self._listeners and k in self.entries]
+        for key in unwatched[: max(0, len(unwatched) - keep)]:
+            if key not in self._inflight:
+                del self.entries[key]
+                self._released.remove(key)
 
     def _tell(self, entry: Entry) -> None:
         for callback in list(self._listeners.get(entry.key, [])):

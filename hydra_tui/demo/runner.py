@@ -10,6 +10,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from hydra_tui.clock import Clock
+from hydra_tui.demo.faults import Faults
 from hydra_tui.demo.server import make_app
 from hydra_tui.demo.world import World
 
@@ -32,14 +33,17 @@ class DemoServer:
         port: int = 0,
         host: str = "127.0.0.1",
         configure: Callable[[World], None] | None = None,
+        faults: Faults | None = None,
     ) -> None:
         self.world = World(seed=seed, clock=clock, start=start)
+        self.faults = faults or Faults()
         if configure is not None:
             configure(self.world)
         self.host = host
         self.port = port or free_port(host)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
@@ -70,10 +74,33 @@ class DemoServer:
         loop.close()
 
     async def _serve(self) -> None:
-        self._runner = web.AppRunner(make_app(self.world), access_log=None)
+        self._runner = web.AppRunner(make_app(self.world, self.faults), access_log=None, handler_cancellation=True)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
-        await site.start()
+        await self._listen()
+
+    async def _listen(self) -> None:
+        assert self._runner is not None
+        self._site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
+        await self._site.start()
+
+    async def _go_away(self) -> None:
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
+        if self._runner is not None and self._runner.server is not None:
+            for conn in list(self._runner.server.connections):
+                conn.force_close()
+
+    def go_away(self) -> None:
+        """Stop listening (connections are refused) until `come_back()`; the world is kept."""
+        self._run_in_loop(self._go_away())
+
+    def come_back(self) -> None:
+        self._run_in_loop(self._listen())
+
+    def _run_in_loop(self, coro: object) -> None:
+        assert self._loop is not None
+        asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=30)  # type: ignore[arg-type]
 
     async def _cleanup(self) -> None:
         if self._runner is not None:
@@ -102,9 +129,11 @@ class DemoServer:
         self.stop()
 
 
-def serve_forever(port: int, host: str = "127.0.0.1", seed: int = 1) -> None:
+def serve_forever(port: int, host: str = "127.0.0.1", seed: int = 1, faults: Faults | None = None) -> None:
     """`hydra-tui demo-server`: serve until interrupted."""
     world = World(seed=seed)
+    if faults is not None:
+        print(f"Fault modes on: {faults}")
     print(f"Demo Hydra listening on http://{host}:{port}  (users: alice/alice-pw with roles, bob/bob-pw without)")
     print("Try: curl -H 'Accept: application/json' " + f"http://{host}:{port}/")
-    web.run_app(make_app(world), host=host, port=port, print=None, access_log=None)
+    web.run_app(make_app(world, faults), host=host, port=port, print=None, access_log=None)

@@ -15,9 +15,11 @@ from typing import Any
 from aiohttp import web
 
 from hydra_tui.demo import render
+from hydra_tui.demo.faults import Faults
 from hydra_tui.demo.world import EVALS_PER_PAGE, TOO_BIG_TO_LIST, DemoError, World
 
 WORLD = web.AppKey("world", World)
+FAULTS = web.AppKey("faults", Faults)
 SESSION_COOKIE = "hydra_session"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -68,6 +70,11 @@ def respond(request: web.Request, data: Any, *, status: int = 200, title: str = 
 def session_user(request: web.Request) -> str | None:
     token = request.cookies.get(SESSION_COOKIE)
     return request.app[WORLD].sessions.get(token) if token else None
+
+
+@web.middleware
+async def faults(request: web.Request, handler: Handler) -> web.StreamResponse:
+    return await request.app[FAULTS].apply(request, handler)
 
 
 @web.middleware
@@ -583,9 +590,10 @@ async def not_found(request: web.Request) -> web.Response:
     raise DemoError(404, "Page not found.")
 
 
-def make_app(world: World) -> web.Application:
-    app = web.Application(middlewares=[hydra_quirks])
+def make_app(world: World, fault_modes: Faults | None = None) -> web.Application:
+    app = web.Application(middlewares=[faults, hydra_quirks])
     app[WORLD] = world
+    app[FAULTS] = fault_modes or Faults()
     for action in ("restart", "cancel", "bump"):
         for method in ("GET", "POST", "PUT"):
             app.router.add_route(method, r"/build/{id}/{action:" + action + "}", build_action)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from textual import work
@@ -13,7 +14,8 @@ from hydra_tui.actions import Action, Actions, ReadOnlyError
 from hydra_tui.api.errors import ForbiddenError, HydraError, LoginRequiredError
 from hydra_tui.auth import Auth, CredentialError
 from hydra_tui.cache.service import DataService
-from hydra_tui.config import Profile
+from hydra_tui.config import Profile, state_dir
+from hydra_tui.crash import crash_message, write_crash_report
 from hydra_tui.ui.commands import JumpProvider
 
 
@@ -23,7 +25,7 @@ class HydraApp(App[int]):
     COMMANDS = App.COMMANDS | {JumpProvider}
     BINDINGS = [
         Binding("q", "quit", "Quit"),
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        Binding("ctrl+q,ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("A", "action_log", "Action log", show=False),
     ]
 
@@ -44,6 +46,18 @@ class HydraApp(App[int]):
         self.actions = actions or Actions(service, self.auth)
         self.theme = theme
         self._on_theme_change = on_theme_change
+        self.crash_dir = state_dir()
+        self.crash_report: Path | None = None
+
+    def _handle_exception(self, error: Exception) -> None:
+        self.crash_report = write_crash_report(error, self.crash_dir)
+        super()._handle_exception(error)
+
+    def _print_error_renderables(self) -> None:
+        if self._exit_renderables and self._exception is not None:
+            self._exit_renderables.clear()
+            print(crash_message(self._exception, self.crash_report), file=sys.stderr)
+        super()._print_error_renderables()
 
     def first_screen(self) -> Screen[None]:
         from hydra_tui.ui.screens.projects import ProjectsScreen

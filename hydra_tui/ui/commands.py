@@ -6,9 +6,26 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 
 if TYPE_CHECKING:
     from hydra_tui.ui.app import HydraApp
+
+
+def highlight(name: str, query: str) -> Content:
+    """The name as literal content (it comes from the server: never markup) with the query's letters marked."""
+    content = Content(name)
+    lowered = name.lower()
+    at = 0
+    for char in query.lower():
+        if char.isspace():
+            continue
+        found = lowered.find(char, at)
+        if found < 0:
+            break
+        content = content.stylize("bold underline", found, found + 1)
+        at = found + 1
+    return content
 
 
 class JumpProvider(Provider):
@@ -28,7 +45,7 @@ class JumpProvider(Provider):
 
     async def discover(self) -> Hits:
         for name, help_text, callback in self._targets():
-            yield DiscoveryHit(name, callback, help=help_text)  # type: ignore[arg-type]
+            yield DiscoveryHit(Content(name), callback, help=help_text)  # type: ignore[arg-type]
 
     async def search(self, query: str) -> Hits:
         app: HydraApp = self.app  # type: ignore[assignment]
@@ -41,4 +58,4 @@ class JumpProvider(Provider):
         for name, help_text, callback in self._targets():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)  # type: ignore[arg-type]
+                yield Hit(score, highlight(name, query), callback, help=help_text)  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ from hydra_tui.cache.disk import cache_file
 from hydra_tui.cache.service import DataService
 from hydra_tui.clock import SystemClock
 from hydra_tui.config import Settings, cache_dir, save_theme, state_dir
+from hydra_tui.crash import crash_message, write_crash_report
 
 
 def build_service(settings: Settings, *, limits: Limits | None = None) -> tuple[DataService, Auth, Actions]:
@@ -51,9 +52,13 @@ def run_dashboard(settings: Settings, *, demo: bool, target: str | None) -> int:
             service, target=target, auth=auth, actions=actions, theme=settings.theme, on_theme_change=remember_theme
         )
         result = app.run()
-        return int(result or 0)
+        return int(app.return_code or result or 0)
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # anything outside the app's own loop
+        report = write_crash_report(error, state_dir())
+        print(crash_message(error, report), file=sys.stderr)
+        return 1
     finally:
         if server is not None:
             server.stop()

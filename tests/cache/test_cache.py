@@ -172,3 +172,17 @@ def test_broken_state_file_is_ignored(tmp_path) -> None:
 def test_unknown_kind(kind: str, client: HydraClient) -> None:
     with pytest.raises(ValueError):
         DataService(client, FrozenClock(0)).source(kind)
+
+
+async def test_unwatched_heavy_entries_are_dropped() -> None:
+    cache = Cache(FrozenClock(0))
+    source = Source()
+    for n in range(5):
+        stop = cache.listen(("eval_builds", n), lambda e: None)
+        await cache.refresh(("eval_builds", n), source)
+        stop()
+    assert sorted(k[1] for k in cache.entries) == [3, 4]  # only the two most recent stay
+    stop = cache.listen(("eval_builds", 9), lambda e: None)
+    await cache.refresh(("eval_builds", 9), source)
+    assert ("eval_builds", 9) in cache.entries  # a watched one is never dropped
+    stop()

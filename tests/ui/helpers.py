@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual.geometry import Region
 from textual.pilot import Pilot
+from textual.widget import Widget
 
 from hydra_tui.actions import Actions
 from hydra_tui.api.client import HydraClient
@@ -39,3 +41,9 @@ async def wait_for(pilot: Pilot[object], condition: Callable[[], object], timeou
             return
         await pilot.pause(0.02)
     raise AssertionError(f"condition not met in {timeout}s: {condition}")
+
+
+def visible_text(widget: Widget) -> str:
+    """What a widget shows on screen, as plain text."""
+    strips = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
+    return "\n".join(strip.text for strip in strips)

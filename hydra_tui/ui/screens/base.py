@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
@@ -60,9 +62,15 @@ class HydraScreen(Screen[None]):
     def watch_data(self, kind: str, *args: Any, handler: Any) -> None:
         """Subscribe to a kind of data for as long as this screen exists; `handler(entry)` on each change."""
 
+        def run(entry: Entry) -> None:
+            # A screen being removed (or not composed yet) has nothing to update.
+            if self.is_attached and self.is_mounted:
+                with contextlib.suppress(NoMatches):
+                    handler(entry)
+
         def deliver(entry: Entry) -> None:
             if self.is_attached:
-                self.call_later(handler, entry)
+                self.call_later(run, entry)
 
         self._subscriptions.append(self.service.subscribe(kind, *args, on_change=deliver))
 

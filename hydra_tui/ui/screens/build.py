@@ -98,7 +98,7 @@ class BuildScreen(HydraScreen):
             table.add_row("running", Text(duration(now - b.starttime)))
         table.add_row("derivation", safe(b.drvpath))
         for name, out in sorted(b.buildoutputs.items()):
-            table.add_row(f"out: {name}"[:11], safe(out.path or "(not built yet)"))
+            table.add_row(safe(f"out: {name}"[:11]), safe(out.path or "(not built yet)"))
         for product in b.buildproducts.values():
             size = f"  {product.filesize:,} bytes" if product.filesize else ""
             table.add_row("product", safe(f"{product.type}/{product.subtype} {product.name}{size}"))

@@ -65,7 +65,7 @@ class EvalsScreen(HydraScreen):
     def on_mount(self) -> None:
         table = self.query_one("#evals", DataTable)
         add_eval_columns(table)
-        table.border_title = f"Evaluations of {self.project}:{self.jobset_name}"
+        table.border_title = safe(f"Evaluations of {self.project}:{self.jobset_name}")
         self._watch_page(1)
 
     def _watch_page(self, page: int) -> None:

@@ -22,8 +22,17 @@ KEY_NAMES = {
 }
 
 
+def _one(key: str) -> str:
+    key = key.strip()
+    if key in KEY_NAMES:
+        return KEY_NAMES[key]
+    if key.startswith("ctrl+"):
+        return "Ctrl+" + key[5:].upper()
+    return key
+
+
 def key_label(keys: str) -> str:
-    return ", ".join(KEY_NAMES.get(k.strip(), k.strip()) for k in keys.split(","))
+    return ", ".join(_one(k) for k in keys.split(","))
 
 
 class HelpScreen(ModalScreen[None]):
@@ -51,8 +60,13 @@ class HelpScreen(ModalScreen[None]):
                         seen.add(b.key)
                         bindings.append(b)
         grouped: dict[str, list[str]] = {}
-        for b in bindings:
-            grouped.setdefault(b.description, []).append(key_label(b.key))
+        used: set[str] = set()  # priority bindings win, then the one closest to the screen
+        for b in sorted(bindings, key=lambda b: not b.priority):
+            fresh = [k for k in key_label(b.key).split(", ") if k not in used]
+            used.update(fresh)
+            if fresh:
+                keys = grouped.setdefault(b.description, [])
+                keys.extend(k for k in fresh if k not in keys)
         self.rows = [(", ".join(keys), description) for description, keys in grouped.items()]
         self.rows += [("↑↓, j k", "Move"), ("Ctrl+P", "Jump to a project, jobset, evaluation or build")]
         for row in self.rows:

@@ -83,7 +83,7 @@ class JobsetScreen(HydraScreen):
         if entry.has_value and entry.value.errormsg:
             box.add_class("-shown")
             box.border_title = "Evaluation error"
-            self.query_one("#error-text", Static).update(Text(entry.value.errormsg.rstrip(), style="red"))
+            self.query_one("#error-text", Static).update(error_text(entry.value.errormsg))
         else:
             box.remove_class("-shown")
 
@@ -186,6 +186,24 @@ class JobsetScreen(HydraScreen):
         table.focus()
         if table.row_count:
             table.move_cursor(row=0)
+
+
+ERROR_LIMIT = 20_000  # characters of an evaluation error shown; Hydra's can run to megabytes
+
+
+def error_text(message: str) -> Text:
+    """The end of an evaluation error (where the cause usually is), safe to show, never megabytes of it."""
+    message = message.rstrip()
+    if len(message) <= ERROR_LIMIT:
+        return safe(message, "red")
+    cut = message[-ERROR_LIMIT:]
+    cut = cut[cut.find("\n") + 1 :] if "\n" in cut else cut
+    text = Text(
+        f"… the first {len(message) - len(cut):,} of {len(message):,} characters are not shown …\n",
+        style="italic bright_black",
+    )
+    text.append_text(safe(cut, "red"))
+    return text
 
 
 def eval_search_text(e: object) -> str:

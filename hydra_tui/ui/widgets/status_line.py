@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from hydra_tui.api.timefmt import ago
+from hydra_tui.logs.sanitize import plain
 
 
 class StatusLine(Static):
@@ -43,7 +44,7 @@ class StatusLine(Static):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(service.client.base_url.split("://", 1)[-1], style="bold")
         text.append("  ")
-        text.append(service.user or "anonymous", style="" if service.user else "bright_black")
+        text.append(plain(service.user) if service.user else "anonymous", style="" if service.user else "bright_black")
         text.append("  ")
         stale_since = min((e.error_at for e in cache.entries.values() if e.error_at), default=None)
         if health.backing_off:

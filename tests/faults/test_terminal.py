@@ -1,0 +1,91 @@
+"""Quitting leaves the terminal clean; a crash leaves it usable and its traceback goes to a file."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+
+import pytest
+from textual.widgets import Tree
+
+from hydra_tui.demo.runner import DemoServer
+from tests.ui.helpers import make_app, wait_for
+
+LEAVE_ALT_SCREEN = b"\x1b[?1049l"
+SHOW_CURSOR = b"\x1b[?25h"
+
+
+def _read_until(fd: int, proc: subprocess.Popen[bytes], want: bytes, deadline: float) -> bytes:
+    seen = b""
+    while time.monotonic() < deadline and want not in seen:
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        elif proc.poll() is not None:
+            break
+    return seen
+
+
+@pytest.mark.parametrize("key", [b"q", b"\x03"], ids=["q", "ctrl+c"])
+def test_quit_leaves_the_terminal_clean(key: bytes, tmp_path) -> None:
+    main, sub = pty.openpty()
+    env = dict(
+        os.environ,
+        TERM="xterm-256color",
+        COLUMNS="80",
+        LINES="24",
+        XDG_CACHE_HOME=str(tmp_path),
+        XDG_STATE_HOME=str(tmp_path),
+        XDG_CONFIG_HOME=str(tmp_path),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hydra_tui", "--demo"],
+        stdin=sub,
+        stdout=sub,
+        stderr=sub,
+        env=env,
+        close_fds=True,
+        start_new_session=True,
+    )
+    os.close(sub)
+    try:
+        screen = _read_until(main, proc, b"release-24.05", time.monotonic() + 30)
+        assert b"release-24.05" in screen, screen[-500:]
+        os.write(main, key)
+        rest = _read_until(main, proc, b"\x00never\x00", time.monotonic() + 20)  # everything until it exits
+        proc.wait(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(main)
+    assert proc.returncode == 0
+    assert LEAVE_ALT_SCREEN in rest and SHOW_CURSOR in rest
+    assert b"Traceback" not in screen + rest
+
+
+async def test_crash_goes_to_a_file(demo: DemoServer, clock, tmp_path) -> None:
+    app = make_app(demo.url, clock)
+    app.crash_dir = tmp_path
+
+    def explode(*args: object) -> None:
+        raise RuntimeError("boom from a test")
+
+    with pytest.raises(RuntimeError):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: bool(app.screen.query(Tree)))
+            app.screen.set_timer(0.01, explode)
+            await wait_for(pilot, lambda: app.crash_report is not None)
+    assert app.return_code == 1
+    reports = list(tmp_path.glob("crash-*.log"))
+    assert len(reports) == 1 and "boom from a test" in reports[0].read_text()
+    assert reports[0].stat().st_mode & 0o777 == 0o600
