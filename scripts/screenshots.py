@@ -25,6 +25,8 @@ from hydra_tui.ui.screens.build import BuildScreen
 from hydra_tui.ui.screens.eval_builds import EvalBuildsScreen
 from hydra_tui.ui.screens.evals import EvalsScreen
 from hydra_tui.ui.screens.jobset import JobsetScreen
+from hydra_tui.ui.screens.log import LogScreen
+from hydra_tui.ui.screens.watch import WatchScreen
 from hydra_tui.ui.widgets.build_list import BuildList
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
@@ -40,9 +42,17 @@ async def until(pilot: Pilot[object], condition: Callable[[], object]) -> None:
     raise RuntimeError("the screen did not get ready")
 
 
-async def shot(url: str, name: str, target: str | None, steps: Callable[[Pilot[object]], Awaitable[None]]) -> None:
+async def shot(
+    url: str,
+    name: str,
+    target: str | None,
+    steps: Callable[[Pilot[object]], Awaitable[None]],
+    first: Callable[[], object] | None = None,
+) -> None:
     clock = FrozenClock(T0)
     app = HydraApp(DataService(HydraClient(url, limits=Limits.unlimited()), clock), target=target)
+    if first is not None:
+        app.first_screen = first  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         await steps(pilot)
         await pilot.pause(0.1)
@@ -98,6 +108,18 @@ async def main() -> None:
         await shot(demo.url, "eval_builds", "hello:main", builds)
         await shot(demo.url, "eval_builds_nixpkgs", "nixpkgs:trunk", big)
         await shot(demo.url, "build", "hello:main", build)
+
+        async def log(p: Pilot[object]) -> None:
+            p.app.open_log(101586)
+            await until(p, lambda: isinstance(p.app.screen, LogScreen) and p.app.screen.loaded)
+            await p.press("slash", *"warning", "enter")
+
+        await shot(demo.url, "log", None, log)
+
+        async def watch(p: Pilot[object]) -> None:
+            await until(p, lambda: len(p.app.screen.changes) >= 1)
+
+        await shot(demo.url, "watch", None, watch, first=lambda: WatchScreen("hello", "main", interval=3600))
 
 
 if __name__ == "__main__":

@@ -127,6 +127,12 @@ class DataService:
             self.cache.put(entry.key, updated, fetched_at=entry.fetched_at or self.clock.now())
         return changed
 
+    def mark_success(self) -> None:
+        """Data was read from the server outside the cache (watch mode): the connection is live."""
+        self.cache.last_success = self.clock.now()
+        for callback in list(self.cache.on_any_change):
+            callback()
+
     # --- logs -------------------------------------------------------------------------------------
 
     async def log_tail(self, build_id: int, lines: int) -> list[str]:

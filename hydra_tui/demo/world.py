@@ -18,6 +18,7 @@ from hydra_tui.demo import data
 from hydra_tui.demo.data import mix, store_hash
 
 BIG_EVAL_SIZE = 250_000
+HUGE_LOG_LINES = 2_400_000
 BIG_BASE_ID = 10_000_000
 TOO_BIG_TO_LIST = 50_000  # /eval/N/builds answers 504 past this, as hydra.nixos.org does for nixpkgs
 EVALS_PER_PAGE = 20
@@ -363,6 +364,12 @@ class World:
                     build.cancelled_at = start
                 if outcome == 10:
                     build.log_lines = 4000
+                if showcase and job == "installer.iso" and system == "x86_64-linux":
+                    # A log of about 100 MB, for the log viewer's "open at the end at once".
+                    build.log_lines = HUGE_LOG_LINES
+                    build.finish_at = at + 30
+                    build.start_at = at + 20
+                    build.outcome = 0
                 self.builds[build_id] = build
                 ids.append(build_id)
                 n += 1

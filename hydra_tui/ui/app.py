@@ -62,7 +62,8 @@ class HydraApp(App[int]):
     def first_screen(self) -> Screen[None]:
         from hydra_tui.ui.screens.projects import ProjectsScreen
 
-        return ProjectsScreen()
+        project, _, jobset = (self.target or "").partition(":")
+        return ProjectsScreen(initial_filter=project if project and not jobset else "")
 
     def on_mount(self) -> None:
         self.service.load_state()
@@ -71,8 +72,6 @@ class HydraApp(App[int]):
             project, _, jobset = self.target.partition(":")
             if jobset:
                 self.open_jobset(project, jobset)
-            else:
-                self.open_project(project)
         self.restore_session()
 
     @work(group="auth", exit_on_error=False)
@@ -100,11 +99,7 @@ class HydraApp(App[int]):
             self.pop_screen()
         screen = self.screen
         if isinstance(screen, ProjectsScreen):
-            filter_box = screen.query_one("#filter")
-            filter_box.add_class("-active")
-            filter_box.value = project  # type: ignore[attr-defined]
-            screen.apply_filter(project)
-            screen.focus_list()
+            screen.show_filter(project)
 
     def open_jobset(self, project: str, jobset: str) -> None:
         from hydra_tui.ui.screens.jobset import JobsetScreen

@@ -245,3 +245,23 @@ async def test_unreachable() -> None:
         with pytest.raises(errors.UnreachableError, match="Cannot connect"):
             await hydra.projects()
         assert not hydra.health.ok and hydra.health.retries == Limits.unlimited().retries
+
+
+async def test_project_and_jobset_configuration(client: HydraClient) -> None:
+    with pytest.raises(errors.LoginRequiredError):
+        await client.put_project("newproj", {"displayname": "New", "enabled": True, "visible": True})
+    await client.login("root", "root-pw")
+    created = await client.put_project("newproj", {"displayname": "New", "enabled": True, "visible": True})
+    assert created["type"] == "project" and created["uri"].endswith("/project/newproj")
+    updated = await client.put_project("newproj", {"displayname": "Renamed", "enabled": True, "visible": True})
+    assert "redirect" in updated and (await client.project("newproj")).displayname == "Renamed"
+    js = await client.put_jobset("newproj", "main", {"enabled": 1, "visible": True, "checkinterval": 60})
+    assert js["type"] == "jobset"
+    assert (await client.jobset("newproj", "main")).checkinterval == 60
+    await client.put_jobset("newproj", "main", {"enabled": 0})
+    jobset = await client.jobset("newproj", "main")
+    assert jobset.enabled == 0 and not jobset.visible  # presence flags, as on real Hydra
+    assert "redirect" in await client.delete_jobset("newproj", "main")
+    assert "redirect" in await client.delete_project("newproj")
+    with pytest.raises(errors.NotFoundError):
+        await client.project("newproj")

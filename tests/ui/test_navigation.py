@@ -206,3 +206,44 @@ async def test_markup_in_server_text_is_literal(clock) -> None:
             builds = app.screen.query_one(BuildList)
             await wait_for(pilot, lambda: len(builds.view) == 36)
             assert "[/foo] evil.x86_64-linux" in "".join(s.text for s in builds.render_line(1))
+
+
+async def test_command_palette_jumps_to_a_build_and_a_jobset(demo: DemoServer, clock) -> None:
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: any(label.startswith("main") for label in tree_labels(app)))
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "CommandPalette")
+        await pilot.press(*"101586")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, BuildScreen) and app.screen.build is not None)
+        assert app.screen.build_id == 101586
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "CommandPalette")
+        await pilot.press(*"jobset hello:stag")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+        assert app.screen.jobset_name == "staging"
+
+
+async def test_open_at_a_project(demo: DemoServer, clock) -> None:
+    app = make_app(demo.url, clock, target="nixpkgs")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: any(label.startswith("trunk") for label in tree_labels(app)))
+        assert all("hello" not in label for label in tree_labels(app))
+        tree = app.screen.query_one(Tree)
+        assert tree.cursor_node is not None and tree.cursor_node.data.project == "nixpkgs"
+
+
+async def test_theme_choice_is_remembered(demo: DemoServer, clock, tmp_path) -> None:
+    from hydra_tui.config import load_settings, save_theme
+
+    config = tmp_path / "config.toml"
+    app = make_app(demo.url, clock)
+    app._on_theme_change = lambda theme: save_theme(config, theme)
+    async with app.run_test() as pilot:
+        app.theme = "nord"
+        await pilot.pause(0)
+    assert load_settings(config_path=config, env={}).theme == "nord"

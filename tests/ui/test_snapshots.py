@@ -120,3 +120,29 @@ def test_help(snap_compare, snapshot_demo: DemoServer) -> None:
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
 
     assert snap_compare(_app(snapshot_demo, "hello:main"), terminal_size=(80, 24), run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_log_viewer(snap_compare, snapshot_demo: DemoServer, size) -> None:
+    from hydra_tui.ui.screens.log import LogScreen
+
+    async def ready(pilot) -> None:
+        pilot.app.open_log(101586)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, LogScreen) and pilot.app.screen.loaded)
+        await wait_for(pilot, lambda: pilot.app.screen.build is not None)
+        await pilot.press("slash", *"warning", "enter")
+
+    assert snap_compare(_app(snapshot_demo), terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_watch(snap_compare, snapshot_demo: DemoServer, size) -> None:
+    from hydra_tui.ui.screens.watch import WatchScreen
+
+    app = _app(snapshot_demo)
+    app.first_screen = lambda: WatchScreen("hello", "main", interval=3600)
+
+    async def ready(pilot) -> None:
+        await wait_for(pilot, lambda: len(pilot.app.screen.changes) == 1)
+
+    assert snap_compare(app, terminal_size=size, run_before=ready)

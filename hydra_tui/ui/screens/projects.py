@@ -59,8 +59,9 @@ class ProjectsScreen(HydraScreen):
     TITLE_TEXT = "projects"
     AUTO_FOCUS = "#tree"
 
-    def __init__(self) -> None:
+    def __init__(self, initial_filter: str = "") -> None:
         super().__init__()
+        self.initial_filter = initial_filter
         self.projects: list[Project] = []
         self.jobsets: dict[str, list[JobsetOverview]] = {}
         self.watched: set[str] = set()
@@ -79,6 +80,17 @@ class ProjectsScreen(HydraScreen):
 
     def on_mount(self) -> None:
         self.watch_data("projects", handler=self.on_projects)
+        if self.initial_filter:
+            self.show_filter(self.initial_filter)
+
+    def show_filter(self, text: str) -> None:
+        """Open the filter box with `text` in it (for `hydra-tui PROJECT` and the command palette)."""
+        box = self.query_one("#filter", FilterBox)
+        box.add_class("-active")
+        with box.prevent(FilterBox.Changed):
+            box.value = text
+        self.apply_filter(text)
+        self.focus_list()
 
     # --- data ------------------------------------------------------------------------------------
 
@@ -88,6 +100,8 @@ class ProjectsScreen(HydraScreen):
         if entry.has_value:
             self.projects = list(entry.value)
             self.rebuild()
+            if self.filter_text:
+                self._highlight_first()
             message.show(problem if problem else (None if self.projects else Text("This Hydra has no projects.")))
         else:
             message.show(problem or Text("Loading projects…"))

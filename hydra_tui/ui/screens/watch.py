@@ -83,6 +83,7 @@ class WatchScreen(HydraScreen):
             message.show(Text(f"Poll failed, retrying: {exc}", style="yellow"))
             return
         message.show(None)
+        self.service.mark_success()
         if change is not None:
             first = not self.changes
             self.changes.append(change)
