@@ -42,7 +42,59 @@ def eval_cells(e: JobsetEval, previous: JobsetEval | None, now: float) -> list[T
     ]
 
 
-class EvalsScreen(HydraScreen):
+def eval_search_text(e: JobsetEval) -> str:
+    parts = [str(e.id)] + [f"{i.name} {i.describe()}" for i in e.jobsetevalinputs.values()]
+    return " ".join(parts).lower()
+
+
+def fill_eval_table(table: DataTable[Text], evals: list[JobsetEval], needle: str, now: float, limit: int = 0) -> None:
+    """Show evaluations (newest first) in a table, by key: rows are rebuilt only when the set changes."""
+    pairs = [(e, evals[n + 1] if n + 1 < len(evals) else None) for n, e in enumerate(evals)]
+    if limit:
+        pairs = pairs[:limit]
+    needle = needle.lower()
+    rows = [(e, p) for e, p in pairs if not needle or needle in eval_search_text(e)]
+    keys = [str(e.id) for e, _ in rows]
+    if [str(k.value) for k in table.rows] != keys:
+        cursor = table.cursor_row
+        table.clear()
+        for e, prev in rows:
+            table.add_row(*eval_cells(e, prev, now), key=str(e.id))
+        if rows:
+            table.move_cursor(row=min(cursor, len(rows) - 1))
+        return
+    for e, prev in rows:
+        for col, cell in zip(table.columns, eval_cells(e, prev, now), strict=False):
+            if table.get_cell(str(e.id), col) != cell:
+                table.update_cell(str(e.id), col, cell)
+
+
+class EvalTableScreen(HydraScreen):
+    """A screen whose list is a table of evaluations of one jobset."""
+
+    project: str
+    jobset_name: str
+    filter_text: str = ""
+
+    def render_rows(self) -> None:
+        raise NotImplementedError
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.hydra_app.open_eval(int(event.row_key.value), self.project, self.jobset_name)
+
+    def apply_filter(self, text: str) -> None:
+        self.filter_text = text
+        self.render_rows()
+
+    def focus_list(self) -> None:
+        table = self.query_one("#evals", DataTable)
+        table.focus()
+        if table.row_count:
+            table.move_cursor(row=0)
+
+
+class EvalsScreen(EvalTableScreen):
     TITLE_TEXT = "evaluations"
     AUTO_FOCUS = "#evals"
     BINDINGS = [Binding("n", "more", "More")]
@@ -90,21 +142,7 @@ class EvalsScreen(HydraScreen):
 
     def render_rows(self) -> None:
         table = self.query_one("#evals", DataTable)
-        evals = self.all_evals()
-        now = self.service.clock.now()
-        needle = self.filter_text.lower()
-        from hydra_tui.ui.screens.jobset import eval_search_text
-
-        rows = [(e, evals[n + 1] if n + 1 < len(evals) else None) for n, e in enumerate(evals)]
-        rows = [(e, p) for e, p in rows if not needle or needle in eval_search_text(e)]
-        keys = [str(e.id) for e, _ in rows]
-        if [str(k.value) for k in table.rows] != keys:
-            cursor = table.cursor_row
-            table.clear()
-            for e, prev in rows:
-                table.add_row(*eval_cells(e, prev, now), key=str(e.id))
-            if rows:
-                table.move_cursor(row=min(cursor, len(rows) - 1))
+        fill_eval_table(table, self.all_evals(), self.filter_text, self.service.clock.now())
         loaded = max(self.pages) if self.pages else 0
         more = self.last_page is not None and loaded < self.last_page
         table.border_subtitle = f"page {loaded} of {self.last_page or '?'}" + ("  (n: more)" if more else "")
@@ -118,17 +156,3 @@ class EvalsScreen(HydraScreen):
         table = event.data_table
         if table.row_count and event.cursor_row >= table.row_count - 2 and not self.filter_text:
             self.action_more()
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value is not None:
-            self.hydra_app.open_eval(int(event.row_key.value), self.project, self.jobset_name)
-
-    def apply_filter(self, text: str) -> None:
-        self.filter_text = text
-        self.render_rows()
-
-    def focus_list(self) -> None:
-        table = self.query_one("#evals", DataTable)
-        table.focus()
-        if table.row_count:
-            table.move_cursor(row=0)

@@ -11,15 +11,15 @@ from textual.widgets import DataTable, Footer, Static
 from hydra_tui.api.models import EvalsPage, Jobset, JobsetOverview
 from hydra_tui.api.timefmt import ago, duration
 from hydra_tui.cache.store import Entry
-from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message
-from hydra_tui.ui.screens.evals import add_eval_columns, eval_cells
+from hydra_tui.ui.screens.base import FilterBox, Message
+from hydra_tui.ui.screens.evals import EvalTableScreen, add_eval_columns, fill_eval_table
 from hydra_tui.ui.text import JOBSET_STATE_STYLE, counts_text, safe
 from hydra_tui.ui.widgets.status_line import StatusLine
 
 LATEST = 10
 
 
-class JobsetScreen(HydraScreen):
+class JobsetScreen(EvalTableScreen):
     TITLE_TEXT = "jobset"
     AUTO_FOCUS = "#evals"
     BINDINGS = [Binding("e", "all_evals", "All evaluations"), Binding("p", "push", "Evaluate")]
@@ -90,7 +90,7 @@ class JobsetScreen(HydraScreen):
     def on_evals(self, entry: Entry) -> None:
         if entry.has_value:
             self.page = entry.value
-            self.render_evals()
+            self.render_rows()
         elif entry.error is not None:
             self.query_one("#evals", DataTable).border_subtitle = f"cannot load: {entry.error.short}"
 
@@ -139,33 +139,12 @@ class JobsetScreen(HydraScreen):
                 text.append_text(safe(j.fetcherrormsg, "red"))
         self.query_one("#info", Static).update(text)
 
-    def render_evals(self) -> None:
+    def render_rows(self) -> None:
         table = self.query_one("#evals", DataTable)
         evals = self.page.evals if self.page else []
-        shown = [(e, evals[n + 1] if n + 1 < len(evals) else None) for n, e in enumerate(evals)][:LATEST]
-        needle = self.filter_text.lower()
-        now = self.service.clock.now()
-        rows = [(e, p) for e, p in shown if not needle or needle in eval_search_text(e)]
-        keys = [str(e.id) for e, _ in rows]
-        current = [str(k.value) for k in table.rows]
-        if current != keys:
-            cursor = table.cursor_row
-            table.clear()
-            for e, prev in rows:
-                table.add_row(*eval_cells(e, prev, now), key=str(e.id))
-            if rows:
-                table.move_cursor(row=min(cursor, len(rows) - 1))
-        else:
-            for e, prev in rows:
-                for col, cell in zip(table.columns, eval_cells(e, prev, now), strict=False):
-                    if table.get_cell(str(e.id), col) != cell:
-                        table.update_cell(str(e.id), col, cell)
+        fill_eval_table(table, evals, self.filter_text, self.service.clock.now(), limit=LATEST)
         if not evals:
             table.border_subtitle = "no evaluations yet"
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value is not None:
-            self.hydra_app.open_eval(int(event.row_key.value), self.project, self.jobset_name)
 
     def action_all_evals(self) -> None:
         from hydra_tui.ui.screens.evals import EvalsScreen
@@ -176,16 +155,6 @@ class JobsetScreen(HydraScreen):
         from hydra_tui.actions import Action
 
         self.hydra_app.perform(Action.push(self.project, self.jobset_name), offer_force=True)
-
-    def apply_filter(self, text: str) -> None:
-        self.filter_text = text
-        self.render_evals()
-
-    def focus_list(self) -> None:
-        table = self.query_one("#evals", DataTable)
-        table.focus()
-        if table.row_count:
-            table.move_cursor(row=0)
 
 
 ERROR_LIMIT = 20_000  # characters of an evaluation error shown; Hydra's can run to megabytes
@@ -204,11 +173,3 @@ def error_text(message: str) -> Text:
     )
     text.append_text(safe(cut, "red"))
     return text
-
-
-def eval_search_text(e: object) -> str:
-    from hydra_tui.api.models import JobsetEval
-
-    assert isinstance(e, JobsetEval)
-    parts = [str(e.id)] + [f"{i.name} {i.describe()}" for i in e.jobsetevalinputs.values()]
-    return " ".join(parts).lower()
