@@ -19,6 +19,10 @@ from hydra_tui.cache.store import Cache, Entry, Fetch, Key
 from hydra_tui.clock import Clock
 from hydra_tui.logs.source import FileLines
 
+# Past this many builds, `/eval/N/builds` is not even tried: on hydra.nixos.org it answers a nixpkgs
+# evaluation (~100 MB) only with a gateway timeout, after a long wait.
+DIRECT_LIST_LIMIT = 20_000
+
 
 def _jobsets_pace(value: Any) -> float:
     rows: list[JobsetOverview] = value or []
@@ -93,13 +97,13 @@ class DataService:
         """All builds with details when the server can list them; otherwise every id, details on demand."""
         previous = self.cache.peek(("eval_builds", eval_id))
         old = previous.value if previous is not None and isinstance(previous.value, BuildRows) else None
-        if old is None or not old.partial:
+        detail = await self.client.eval(eval_id)
+        if len(detail.build_ids) <= DIRECT_LIST_LIMIT and (old is None or not old.partial):
             try:
                 return await self.client.eval_builds(eval_id)
             except (ServerError, UnreachableError, BadResponseError) as exc:
                 if isinstance(exc, ServerError) and exc.status not in (500, 502, 503, 504):
                     raise
-        detail = await self.client.eval(eval_id)
         rows = BuildRows(detail.build_ids)
         rows.partial = True
         if old is not None:

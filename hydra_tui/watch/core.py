@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 from dataclasses import dataclass, field
 
@@ -10,6 +11,7 @@ from hydra_tui.api.errors import HydraError, ServerError
 from hydra_tui.api.models import Jobset, JobsetEval
 from hydra_tui.api.rows import BuildRows
 from hydra_tui.api.status import BuildState, Category
+from hydra_tui.cache.service import DIRECT_LIST_LIMIT
 from hydra_tui.clock import Clock
 
 
@@ -144,13 +146,13 @@ class Watcher:
         self.polls = 0
 
     async def _rows(self, ev: JobsetEval) -> BuildRows:
-        try:
-            return await self.client.eval_builds(ev.id)
-        except ServerError:
-            detail = await self.client.eval(ev.id)  # too large to list: ids only, counts from the overview
-            rows = BuildRows(detail.build_ids)
-            rows.partial = True
-            return rows
+        if ev.nrbuilds is None or ev.nrbuilds <= DIRECT_LIST_LIMIT:
+            with contextlib.suppress(ServerError):
+                return await self.client.eval_builds(ev.id)
+        detail = await self.client.eval(ev.id)  # too large to list: ids only, counts from the overview
+        rows = BuildRows(detail.build_ids)
+        rows.partial = True
+        return rows
 
     async def _previous_states(self, page_evals: list[JobsetEval]) -> dict[str, BuildState]:
         if len(page_evals) < 2:

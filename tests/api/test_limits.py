@@ -186,3 +186,29 @@ async def test_in_flight_cap(demo: DemoServer) -> None:
     async with HydraClient(demo.url, limits=limits, transport=Counting()) as hydra:
         await asyncio.gather(*(hydra.project("hello") for _ in range(10)))
     assert peak == 2
+
+
+async def test_huge_evals_page_ids_are_counted_not_parsed() -> None:
+    import tracemalloc
+
+    ids = ",".join(str(n) for n in range(1_000_000))
+    page = ('{"evals": [' + ",".join(
+        f'{{"id": {k}, "hasnewbuilds": 1, "builds": [{ids}], "jobsetevalinputs": {{}}}}' for k in (2, 1)
+    ) + '], "first": "?page=1", "last": "?page=4", "next": "?page=2"}').encode()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=page, headers={"content-type": "application/json"})
+
+    async with _client(handler, FakeTime().sleep) as hydra:
+        tracemalloc.start()
+        result = await hydra.evals("nixpkgs", "trunk")
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert [e.nrbuilds for e in result.evals] == [1_000_000, 1_000_000] and result.next_page == 2
+    assert peak < 4 * len(page)  # 2 million Python ints would take far more
+
+
+def test_drop_build_arrays() -> None:
+    from hydra_tui.api.client import drop_build_arrays
+
+    assert drop_build_arrays(b'{"builds": [], "x": {"builds":[1, 2 ,3]}}') == b'{"nrbuilds": 0, "x": {"nrbuilds": 3}}'
