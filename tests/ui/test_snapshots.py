@@ -146,3 +146,10 @@ def test_watch(snap_compare, snapshot_demo: DemoServer, size) -> None:
         await wait_for(pilot, lambda: len(pilot.app.screen.changes) == 1)
 
     assert snap_compare(app, terminal_size=size, run_before=ready)
+
+
+def test_sixteen_colours(snap_compare, snapshot_demo: DemoServer) -> None:
+    """The ansi-dark theme uses only the terminal's own 16 colours: everything must stay readable."""
+    app = _app(snapshot_demo, "hello:main")
+    app.theme = "ansi-dark"
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_builds_ready)
