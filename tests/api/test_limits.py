@@ -192,9 +192,11 @@ async def test_huge_evals_page_ids_are_counted_not_parsed() -> None:
     import tracemalloc
 
     ids = ",".join(str(n) for n in range(1_000_000))
-    page = ('{"evals": [' + ",".join(
-        f'{{"id": {k}, "hasnewbuilds": 1, "builds": [{ids}], "jobsetevalinputs": {{}}}}' for k in (2, 1)
-    ) + '], "first": "?page=1", "last": "?page=4", "next": "?page=2"}').encode()
+    page = (
+        '{"evals": ['
+        + ",".join(f'{{"id": {k}, "hasnewbuilds": 1, "builds": [{ids}], "jobsetevalinputs": {{}}}}' for k in (2, 1))
+        + '], "first": "?page=1", "last": "?page=4", "next": "?page=2"}'
+    ).encode()
 
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=page, headers={"content-type": "application/json"})

@@ -106,10 +106,25 @@ async def test_poller_polls_until_cancelled(demo: DemoServer, client: HydraClien
             break
         await asyncio.sleep(0.01)
     assert service.cache.stats.requests >= 3 and got == [1]  # polled thrice, one change
+    task = sub.task
     sub.cancel()
     await asyncio.sleep(0)
-    assert sub.task.cancelled() or sub.task.done()
-    assert not service.poller.subscriptions
+    assert task is not None and (task.cancelled() or task.done())
+    assert not service.poller.subscriptions and not service.poller.polled_keys
+
+
+async def test_one_loop_per_key_and_paused_subscribers_do_not_count(client: HydraClient) -> None:
+    service = DataService(client, FrozenClock(0))
+    first = service.subscribe("projects", on_change=lambda e: None)
+    second = service.subscribe("projects", on_change=lambda e: None)
+    assert service.poller.polled_keys == {("projects",)} and first.task is second.task
+    first.pause()
+    assert service.poller.polled_keys == {("projects",)}
+    second.pause()
+    assert service.poller.polled_keys == set()
+    second.resume()
+    assert service.poller.polled_keys == {("projects",)}
+    service.poller.cancel_all()
 
 
 def test_adaptive_paces() -> None:

@@ -247,3 +247,21 @@ async def test_theme_choice_is_remembered(demo: DemoServer, clock, tmp_path) -> 
         app.theme = "nord"
         await pilot.pause(0)
     assert load_settings(config_path=config, env={}).theme == "nord"
+
+
+async def test_only_the_screen_on_display_is_polled(demo: DemoServer, clock) -> None:
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: any(label.startswith("main") for label in tree_labels(app)))
+        polled = app.service.poller.polled_keys
+        assert ("projects",) in polled and ("jobsets", "hello") in polled
+        app.open_build(101586)
+        await wait_for(pilot, lambda: isinstance(app.screen, BuildScreen) and app.screen.build is not None)
+        await wait_for(pilot, lambda: ("projects",) not in app.service.poller.polled_keys)
+        assert app.service.poller.polled_keys == {("build", 101586), ("log_tail", 101586, 25)}
+        await pilot.press("question_mark")  # a modal leaves the screen in view: still polled
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        assert ("build", 101586) in app.service.poller.polled_keys
+        await pilot.press("escape", "escape")
+        await wait_for(pilot, lambda: ("projects",) in app.service.poller.polled_keys)
+        assert ("build", 101586) not in app.service.poller.polled_keys

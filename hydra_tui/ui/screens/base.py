@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.binding import Binding
 from textual.css.query import NoMatches
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
 from hydra_tui.api.timefmt import ago
@@ -78,6 +78,17 @@ class HydraScreen(Screen[None]):
         for sub in self._subscriptions:
             sub.cancel()
         self._subscriptions.clear()
+
+    def on_screen_suspend(self) -> None:
+        """Covered by another screen: stop polling what only this screen shows (a modal leaves it in view)."""
+        if isinstance(self.app.screen, ModalScreen):
+            return
+        for sub in self._subscriptions:
+            sub.pause()
+
+    def on_screen_resume(self) -> None:
+        for sub in self._subscriptions:
+            sub.resume()
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:
