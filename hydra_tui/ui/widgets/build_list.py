@@ -166,11 +166,13 @@ class BuildList(ScrollView, can_focus=True):
         if state is BuildState.RUNNING and rows._starts[i]:
             secs = max(0, int(self.now()) - rows._starts[i])
         style = base
+        status_style = base + Style.parse(CATEGORY_STYLE[state.category])
         if index == self.cursor:
-            style = base + self.get_component_rich_style("build-list--cursor")
+            # The highlighted row takes the cursor's colours whole, so no status colour can vanish into it.
+            style = status_style = base + self.get_component_rich_style("build-list--cursor")
         segments = [
             Segment(f" {rows.ids[i]:<10}", style),
-            Segment(f"{state.short if known else '…':<10}", style + Style.parse(CATEGORY_STYLE[state.category])),
+            Segment(f"{state.short if known else '…':<10}", status_style),
             Segment(
                 self._format("", "", system, duration(secs) if secs >= 0 else "", plain(rows.jobs[i]), width)[21:],
                 style,
