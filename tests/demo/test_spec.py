@@ -104,3 +104,42 @@ def test_every_exception_points_at_something() -> None:
     assert len(spec_exceptions.EXCEPTIONS) >= 15
     for exc in spec_exceptions.EXCEPTIONS:
         assert exc.reality and exc.reference.startswith("§")
+
+
+def _validate_if_schema(template: str, method: str, response: httpx.Response) -> None:
+    operation = SPEC["paths"][template].get(method)
+    if operation is None:  # not in the yaml (jobset DELETE): nothing to hold it to
+        return
+    spec_response = operation["responses"][str(response.status_code)]
+    content = spec_response.get("content", {}).get("application/json", {})
+    assert response.headers["content-type"].startswith("application/json")
+    if "schema" in content:
+        OAS30Validator(_resolve(content["schema"])).validate(response.json())
+
+
+def test_writes_and_shield_match_spec(demo: DemoServer) -> None:
+    headers = {"Accept": "application/json", "Referer": demo.url + "/"}
+    with httpx.Client(base_url=demo.url, headers=headers) as http:
+        denied = http.put("/project/newproj", json={"displayname": "New"})
+        assert denied.status_code == 403
+        _validate_if_schema("/project/{id}", "put", denied)
+        http.post("/login", json={"username": "root", "password": "root-pw"})
+        created = http.put("/project/newproj", json={"displayname": "New", "enabled": True, "visible": True})
+        assert created.status_code == 201
+        _validate_if_schema("/project/{id}", "put", created)
+        updated = http.put("/project/newproj", json={"displayname": "Newer", "enabled": True})
+        assert updated.status_code == 200
+        _validate_if_schema("/project/{id}", "put", updated)
+        jobset = http.put("/jobset/newproj/main", json={"enabled": 1, "visible": True})
+        assert jobset.status_code == 201
+        _validate_if_schema("/jobset/{project-id}/{jobset-id}", "put", jobset)
+        for path, template in (
+            ("/jobset/newproj/main", "/jobset/{project-id}/{jobset-id}"),
+            ("/project/newproj", "/project/{id}"),
+        ):
+            gone = http.delete(path)
+            assert gone.status_code == 200
+            _validate_if_schema(template, "delete", gone)
+        shield = http.get("/job/hello/main/hello.x86_64-linux/shield")
+        assert shield.status_code == 200 and shield.json()["schemaVersion"] == 1
+        _validate_if_schema("/job/{project-id}/{jobset-id}/{job-id}/shield", "get", shield)
