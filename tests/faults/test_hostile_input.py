@@ -22,7 +22,7 @@ from hydra_tui.ui.screens.modals import ConfirmScreen
 from hydra_tui.ui.screens.watch import WatchScreen
 from hydra_tui.ui.widgets.build_list import BuildList
 from hydra_tui.ui.widgets.status_line import StatusLine
-from tests.ui.helpers import make_app, visible_text, wait_for
+from tests.ui.helpers import make_app, screen_ready, visible_text, wait_for
 from tests.ui.test_navigation import tree_labels
 
 EVIL_PROJECT = "[b]proj"
@@ -54,17 +54,17 @@ async def test_markup_in_tree_labels_titles_rows_and_modals(clock) -> None:
             assert app.is_running
 
             app.open_jobset(EVIL_PROJECT, EVIL_JOBSET)
-            await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen) and app.screen.query("#info"))
+            await wait_for(pilot, lambda: screen_ready(app, JobsetScreen) and app.screen.query("#info"))
             info = app.screen.query_one("#info", Static)
             await wait_for(pilot, lambda: f"{EVIL_PROJECT}:{EVIL_JOBSET}" in rendered(info))
             assert "[/x]" in rendered(info)
             await pilot.press("e")
-            await wait_for(pilot, lambda: isinstance(app.screen, EvalsScreen) and app.screen.query(DataTable))
+            await wait_for(pilot, lambda: screen_ready(app, EvalsScreen) and app.screen.query(DataTable))
             table = app.screen.query_one(DataTable)
             assert table._border_title.plain == f"Evaluations of {EVIL_PROJECT}:{EVIL_JOBSET}"  # shown literally
             await wait_for(pilot, lambda: table.row_count == 1)
             await pilot.press("enter")
-            await wait_for(pilot, lambda: isinstance(app.screen, EvalBuildsScreen) and app.screen.query(BuildList))
+            await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen) and app.screen.query(BuildList))
             builds = app.screen.query_one(BuildList)
             await wait_for(pilot, lambda: len(builds.view) == 1)
             assert EVIL_JOB in builds.render_line(1).text
@@ -72,7 +72,7 @@ async def test_markup_in_tree_labels_titles_rows_and_modals(clock) -> None:
             await wait_for(pilot, lambda: getattr(app.screen, "build", None) is not None)
             assert EVIL_JOB in visible_text(app.screen.query_one("#details", Static))
             await pilot.press("R")
-            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+            await wait_for(pilot, lambda: screen_ready(app, ConfirmScreen))
             said = " ".join(rendered(s) for s in app.screen.query(Static))
             assert f"{EVIL_PROJECT}:{EVIL_JOBSET}:{EVIL_JOB}" in said
             await pilot.press("n")
@@ -121,15 +121,15 @@ async def test_oversized_values_stay_usable(clock) -> None:
             await wait_for(pilot, lambda: len(app.screen.jobsets.get("big", [])) == 5000, timeout=30)
             await pilot.press("down", "down", "end", "up")
             app.open_jobset("hello", "broken")
-            await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen) and app.screen.query("#error-text"))
+            await wait_for(pilot, lambda: screen_ready(app, JobsetScreen) and app.screen.query("#error-text"))
             text = app.screen.query_one("#error-text", Static)
             await wait_for(pilot, lambda: "the real cause" in rendered(text), timeout=30)
             assert len(rendered(text)) < 30_000 and "are not shown" in rendered(text)
             app.open_jobset("hello", "main")
-            await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen) and app.screen.jobset_name == "main")
+            await wait_for(pilot, lambda: screen_ready(app, JobsetScreen) and app.screen.jobset_name == "main")
             await wait_for(pilot, lambda: app.screen.query("#evals") and app.screen.query_one("#evals").row_count > 0)
             await pilot.press("enter")
-            await wait_for(pilot, lambda: isinstance(app.screen, EvalBuildsScreen) and app.screen.query(BuildList))
+            await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen) and app.screen.query(BuildList))
             builds = app.screen.query_one(BuildList)
             await wait_for(pilot, lambda: len(builds.view) == 36)
             assert len(builds.render_line(1).text) == 80

@@ -47,3 +47,9 @@ def visible_text(widget: Widget) -> str:
     """What a widget shows on screen, as plain text."""
     strips = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
     return "\n".join(strip.text for strip in strips)
+
+
+def screen_ready(app: object, cls: type) -> bool:
+    """The app shows a screen of this class, composed and mounted (its widgets can be queried)."""
+    screen = app.screen  # type: ignore[attr-defined]
+    return isinstance(screen, cls) and screen.is_mounted and bool(screen.children)

@@ -11,7 +11,7 @@ from hydra_tui.demo.runner import DemoServer
 from hydra_tui.ui.screens.build import BuildScreen
 from hydra_tui.ui.screens.jobset import JobsetScreen
 from hydra_tui.ui.screens.modals import ActionLogScreen, ConfirmScreen, LoginScreen
-from tests.ui.helpers import make_app, wait_for
+from tests.ui.helpers import make_app, screen_ready, wait_for
 
 FAILED = 101586  # the showcase evaluation's failed build
 QUEUED = 101585
@@ -23,12 +23,12 @@ def state(demo: DemoServer, build_id: int, clock) -> str:
 
 async def open_build(app, pilot, build_id: int) -> None:
     app.open_build(build_id)
-    await wait_for(pilot, lambda: isinstance(app.screen, BuildScreen) and app.screen.build is not None)
+    await wait_for(pilot, lambda: screen_ready(app, BuildScreen) and app.screen.build is not None)
 
 
 async def log_in(pilot, username: str, password: str) -> None:
     app = pilot.app
-    await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen))
+    await wait_for(pilot, lambda: screen_ready(app, LoginScreen))
     app.screen.query_one("#username", Input).value = username
     app.screen.query_one("#password", Input).value = password
     await pilot.click("#login")
@@ -39,11 +39,11 @@ async def test_declined_confirmation_does_nothing(demo: DemoServer, clock) -> No
     async with app.run_test(size=(100, 30)) as pilot:
         await open_build(app, pilot, FAILED)
         await pilot.press("R")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: screen_ready(app, ConfirmScreen))
         said = " ".join(str(s.render()) for s in app.screen.query("Static"))
         assert "Restart build?" in said and "Restart build 101586 (hello:main:hello.x86_64-darwin)" in said
         await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, BuildScreen))
+        await wait_for(pilot, lambda: screen_ready(app, BuildScreen))
         assert app.actions.log == [] and demo.world.build(FAILED).status(clock.now()) == 1
         assert demo.world.sessions == {}  # not even a login
 
@@ -84,9 +84,9 @@ async def test_push_with_force_choice(demo: DemoServer, clock) -> None:
     profile = Profile(url=demo.url, username="alice", password="alice-pw")
     app = make_app(demo.url, clock, "hello:release-24.05", profile=profile)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen))
         await pilot.press("p")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_for(pilot, lambda: screen_ready(app, ConfirmScreen))
         await pilot.press("f")
         await wait_for(pilot, lambda: bool(app.actions.log))
         assert app.actions.log[-1].action == "Evaluate jobset (forced)" and app.actions.log[-1].ok
@@ -141,7 +141,7 @@ async def test_read_only_disables_actions(demo: DemoServer, clock) -> None:
         assert any("read-only" in n.message for n in app._notifications)
         assert demo.world.build(FAILED).status(clock.now()) == 1
         await pilot.press("A")
-        await wait_for(pilot, lambda: isinstance(app.screen, ActionLogScreen))
+        await wait_for(pilot, lambda: screen_ready(app, ActionLogScreen))
         assert "Read-only" in " ".join(str(s.render()) for s in app.screen.query("Static"))
 
 
@@ -155,6 +155,6 @@ async def test_action_log_lists_every_write(demo: DemoServer, clock) -> None:
         await pilot.press("C", "y")  # the build is queued again now: cancel works
         await wait_for(pilot, lambda: len(app.actions.log) == 2)
         await pilot.press("A")
-        await wait_for(pilot, lambda: isinstance(app.screen, ActionLogScreen))
+        await wait_for(pilot, lambda: screen_ready(app, ActionLogScreen))
         text = " ".join(str(s.render()) for s in app.screen.query("Static"))
         assert "Restart build" in text and "Cancel build" in text and "build 101586" in text

@@ -9,7 +9,7 @@ from hydra_tui.logs.sanitize import clean, to_text
 from hydra_tui.logs.source import FileLines, MemoryLines
 from hydra_tui.ui.screens.log import LogScreen, SearchBox, merge_tail
 from hydra_tui.ui.widgets.log_view import LogView
-from tests.ui.helpers import make_app, wait_for
+from tests.ui.helpers import make_app, screen_ready, wait_for
 
 HOSTILE = [
     "\x1b[31mred text\x1b[0m plain",
@@ -81,7 +81,7 @@ async def test_log_opens_at_the_end_with_colours_and_no_escapes(clock) -> None:
         app = make_app(demo.url, clock)
         async with app.run_test(size=(100, 30)) as pilot:
             app.open_log(failed_build(demo))
-            await wait_for(pilot, lambda: isinstance(app.screen, LogScreen) and app.screen.loaded)
+            await wait_for(pilot, lambda: screen_ready(app, LogScreen) and app.screen.loaded)
             view = app.screen.query_one(LogView)
             await wait_for(pilot, lambda: "bell" in " ".join(view.visible_plain()))
             on_screen = "\n".join(view.visible_plain())
@@ -99,7 +99,7 @@ async def test_search_next_previous_and_first_error(demo: DemoServer, clock) -> 
     app = make_app(demo.url, clock)
     async with app.run_test(size=(100, 30)) as pilot:
         app.open_log(failed_build(demo))
-        await wait_for(pilot, lambda: isinstance(app.screen, LogScreen) and app.screen.loaded)
+        await wait_for(pilot, lambda: screen_ready(app, LogScreen) and app.screen.loaded)
         view = app.screen.query_one(LogView)
         await pilot.press("slash")
         assert isinstance(app.focused, SearchBox)
@@ -124,7 +124,7 @@ async def test_follow_a_growing_log(demo: DemoServer, clock) -> None:
     running = next(b.id for b in demo.world.builds.values() if b.phase(clock.now()) == "running")
     async with app.run_test(size=(100, 30)) as pilot:
         app.open_log(running)
-        await wait_for(pilot, lambda: isinstance(app.screen, LogScreen) and app.screen.loaded)
+        await wait_for(pilot, lambda: screen_ready(app, LogScreen) and app.screen.loaded)
         screen = app.screen
         view = screen.query_one(LogView)
         await wait_for(pilot, lambda: screen.running)
@@ -154,7 +154,7 @@ async def test_whole_log_on_demand(clock) -> None:
         app = make_app(demo.url, clock)
         async with app.run_test(size=(100, 30)) as pilot:
             app.open_log(101584)
-            await wait_for(pilot, lambda: isinstance(app.screen, LogScreen) and app.screen.loaded)
+            await wait_for(pilot, lambda: screen_ready(app, LogScreen) and app.screen.loaded)
             view = app.screen.query_one(LogView)
             assert not view.source.complete and len(view.source) == 2000
             await pilot.press("g")
@@ -169,7 +169,7 @@ async def test_browser_key_shows_url_without_a_browser(demo: DemoServer, clock, 
     app = make_app(demo.url, clock)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         app.open_log(101586)
-        await wait_for(pilot, lambda: isinstance(app.screen, LogScreen) and app.screen.loaded)
+        await wait_for(pilot, lambda: screen_ready(app, LogScreen) and app.screen.loaded)
         await pilot.press("b")
         assert any(f"{demo.url}/build/101586" in n.message for n in app._notifications)
 
@@ -182,7 +182,7 @@ async def test_pager_gets_a_clean_log(demo: DemoServer, clock, monkeypatch, tmp_
     monkeypatch.setattr(app, "suspend", contextlib.nullcontext)
     async with app.run_test(size=(100, 30)) as pilot:
         app.open_log(101586)
-        await wait_for(pilot, lambda: isinstance(app.screen, LogScreen) and app.screen.loaded)
+        await wait_for(pilot, lambda: screen_ready(app, LogScreen) and app.screen.loaded)
         await pilot.press("o")
         await wait_for(pilot, lambda: any(tmp_path.iterdir()))
     copied = next(tmp_path.iterdir())

@@ -14,7 +14,7 @@ from hydra_tui.ui.screens.jobset import JobsetScreen
 from hydra_tui.ui.screens.projects import ProjectsScreen
 from hydra_tui.ui.widgets.build_list import BuildList
 from hydra_tui.ui.widgets.status_line import StatusLine
-from tests.ui.helpers import make_app, wait_for
+from tests.ui.helpers import make_app, screen_ready, wait_for
 
 
 def tree_labels(app) -> list[str]:
@@ -46,17 +46,17 @@ async def test_projects_tree_to_build_and_back(demo: DemoServer, clock) -> None:
         main = next(n for n in app.screen.nodes.values() if n.data and n.data.jobset == "main")
         tree.move_cursor(main)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen))
         table = app.screen.query_one("#evals", DataTable)
         await wait_for(pilot, lambda: table.row_count == 10)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, EvalBuildsScreen))
+        await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen))
         builds = app.screen.query_one(BuildList)
         await wait_for(pilot, lambda: len(builds.view) == 36)
         await pilot.press("j", "j", "k")
         assert builds.cursor == 1
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, BuildScreen) and app.screen.build is not None)
+        await wait_for(pilot, lambda: screen_ready(app, BuildScreen) and app.screen.build is not None)
         assert app.screen.build.id == builds.rows.ids[1]
         for expected in (EvalBuildsScreen, JobsetScreen, ProjectsScreen):
             await pilot.press("escape")
@@ -76,14 +76,14 @@ async def test_filter_then_enter_twice_opens_first_match(demo: DemoServer, clock
         await pilot.press("enter")
         assert isinstance(app.screen.focused, Tree)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen))
         assert app.screen.jobset_name == "staging"
 
 
 async def test_jobset_overview_shows_error_and_config(demo: DemoServer, clock) -> None:
     app = make_app(demo.url, clock, target="hello:broken")
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen))
         error = app.screen.query_one("#error")
         await wait_for(pilot, lambda: error.has_class("-shown"))
         assert "callPackag" in static_text(app.screen.query_one("#error-text", Static))
@@ -94,9 +94,9 @@ async def test_jobset_overview_shows_error_and_config(demo: DemoServer, clock) -
 async def test_all_evaluations_paged(demo: DemoServer, clock) -> None:
     app = make_app(demo.url, clock, target="hello:main")
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen))
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, EvalsScreen))
+        await wait_for(pilot, lambda: screen_ready(app, EvalsScreen))
         table = app.screen.query_one(DataTable)
         await wait_for(pilot, lambda: table.row_count == 20)
         await pilot.press("n")
@@ -109,10 +109,10 @@ async def test_all_evaluations_paged(demo: DemoServer, clock) -> None:
 async def test_build_filters_and_failed_log(demo: DemoServer, clock) -> None:
     app = make_app(demo.url, clock, target="hello:main")
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen))
         await wait_for(pilot, lambda: app.screen.query_one("#evals", DataTable).row_count > 0)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, EvalBuildsScreen))
+        await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen))
         builds = app.screen.query_one(BuildList)
         await wait_for(pilot, lambda: len(builds.view) == 36)
         await pilot.press("f")  # failed
@@ -124,15 +124,15 @@ async def test_build_filters_and_failed_log(demo: DemoServer, clock) -> None:
         await pilot.press("enter")
         assert builds.has_focus and builds.cursor == 0
         await pilot.press("escape")  # from the list: back
-        await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen))
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, EvalBuildsScreen))
+        await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen))
         builds = app.screen.query_one(BuildList)
         await wait_for(pilot, lambda: len(builds.view) == 36)
         failed = next(n for n, i in enumerate(builds.view) if builds.rows.state_at(i) is BuildState.FAILED)
         builds.cursor = failed
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, BuildScreen))
+        await wait_for(pilot, lambda: screen_ready(app, BuildScreen))
         log = app.screen.query_one("#log", Static)
         await wait_for(pilot, lambda: app.screen.query_one("#logbox").has_class("-shown"))
         assert "failed with exit code" in static_text(log)
@@ -142,10 +142,10 @@ async def test_build_filters_and_failed_log(demo: DemoServer, clock) -> None:
 async def test_nixpkgs_sized_evaluation(demo: DemoServer, clock) -> None:
     app = make_app(demo.url, clock, target="nixpkgs:trunk")
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen))
         await wait_for(pilot, lambda: app.screen.query_one("#evals", DataTable).row_count == 3)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, EvalBuildsScreen))
+        await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen))
         builds = app.screen.query_one(BuildList)
         await wait_for(pilot, lambda: len(builds.view) == 250_000)
         assert builds.rows.partial
@@ -160,9 +160,9 @@ async def test_nixpkgs_sized_evaluation(demo: DemoServer, clock) -> None:
 async def test_help_lists_the_screen_keys(demo: DemoServer, clock) -> None:
     app = make_app(demo.url, clock, target="hello:main")
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen))
         await pilot.press("question_mark")
-        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await wait_for(pilot, lambda: screen_ready(app, HelpScreen))
         rows = dict((desc, key) for key, desc in app.screen.rows)
         assert rows["All evaluations"] == "e" and rows["Filter"] == "/" and rows["Back"] == "Esc"
         assert rows["Quit"] == "Ctrl+Q, Ctrl+C, q" and rows["Refresh"] == "r" and rows["Keys"] == "?"
@@ -195,14 +195,14 @@ async def test_markup_in_server_text_is_literal(clock) -> None:
     with DemoServer(clock=clock, start=clock.now(), configure=hostile) as demo:
         app = make_app(demo.url, clock, target="hello:main")
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+            await wait_for(pilot, lambda: screen_ready(app, JobsetScreen))
             info = app.screen.query_one("#info", Static)
             await wait_for(pilot, lambda: "click me" in static_text(info))
             assert "[@click=app.quit]click me[/] [bold]x[/bold] [$accent]" in static_text(info)
             await pilot.click("#info")
             assert app.is_running
             await pilot.press("enter")
-            await wait_for(pilot, lambda: isinstance(app.screen, EvalBuildsScreen))
+            await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen))
             builds = app.screen.query_one(BuildList)
             await wait_for(pilot, lambda: len(builds.view) == 36)
             assert "[/foo] evil.x86_64-linux" in "".join(s.text for s in builds.render_line(1))
@@ -217,14 +217,14 @@ async def test_command_palette_jumps_to_a_build_and_a_jobset(demo: DemoServer, c
         await pilot.press(*"101586")
         await pilot.pause(0.3)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, BuildScreen) and app.screen.build is not None)
+        await wait_for(pilot, lambda: screen_ready(app, BuildScreen) and app.screen.build is not None)
         assert app.screen.build_id == 101586
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: app.screen.__class__.__name__ == "CommandPalette")
         await pilot.press(*"jobset hello:stag")
         await pilot.pause(0.3)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen))
         assert app.screen.jobset_name == "staging"
 
 
@@ -256,11 +256,11 @@ async def test_only_the_screen_on_display_is_polled(demo: DemoServer, clock) -> 
         polled = app.service.poller.polled_keys
         assert ("projects",) in polled and ("jobsets", "hello") in polled
         app.open_build(101586)
-        await wait_for(pilot, lambda: isinstance(app.screen, BuildScreen) and app.screen.build is not None)
+        await wait_for(pilot, lambda: screen_ready(app, BuildScreen) and app.screen.build is not None)
         await wait_for(pilot, lambda: ("projects",) not in app.service.poller.polled_keys)
         assert app.service.poller.polled_keys == {("build", 101586), ("log_tail", 101586, 25)}
         await pilot.press("question_mark")  # a modal leaves the screen in view: still polled
-        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await wait_for(pilot, lambda: screen_ready(app, HelpScreen))
         assert ("build", 101586) in app.service.poller.polled_keys
         await pilot.press("escape", "escape")
         await wait_for(pilot, lambda: ("projects",) in app.service.poller.polled_keys)

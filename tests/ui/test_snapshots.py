@@ -17,7 +17,7 @@ from hydra_tui.ui.screens.help import HelpScreen
 from hydra_tui.ui.screens.jobset import JobsetScreen
 from hydra_tui.ui.widgets.build_list import BuildList
 from tests.conftest import T0
-from tests.ui.helpers import make_app, wait_for
+from tests.ui.helpers import make_app, screen_ready, wait_for
 from tests.ui.test_navigation import tree_labels
 
 # A fixed port: the server's address shows on screen. Snapshot tests only read, so one server serves all.
@@ -43,7 +43,7 @@ async def _projects_ready(pilot) -> None:
 
 async def _jobset_ready(pilot) -> None:
     app = pilot.app
-    await wait_for(pilot, lambda: isinstance(app.screen, JobsetScreen))
+    await wait_for(pilot, lambda: screen_ready(app, JobsetScreen))
     await wait_for(pilot, lambda: app.screen.query_one("#evals", DataTable).row_count == 10)
     await wait_for(pilot, lambda: "current builds" in str(app.screen.query_one("#info", Static).render()))
 
@@ -51,7 +51,7 @@ async def _jobset_ready(pilot) -> None:
 async def _builds_ready(pilot) -> None:
     await _jobset_ready(pilot)
     await pilot.press("enter")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, EvalBuildsScreen))
+    await wait_for(pilot, lambda: screen_ready(pilot.app, EvalBuildsScreen))
     await wait_for(pilot, lambda: len(pilot.app.screen.query_one(BuildList).view) == 36)
 
 
@@ -68,7 +68,7 @@ def test_jobset(snap_compare, snapshot_demo: DemoServer, size) -> None:
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_jobset_with_eval_error(snap_compare, snapshot_demo: DemoServer, size) -> None:
     async def ready(pilot) -> None:
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, JobsetScreen))
+        await wait_for(pilot, lambda: screen_ready(pilot.app, JobsetScreen))
         await wait_for(pilot, lambda: pilot.app.screen.query_one("#error").has_class("-shown"))
         await wait_for(pilot, lambda: pilot.app.screen.query_one("#evals", DataTable).row_count == 1)
 
@@ -80,7 +80,7 @@ def test_evals(snap_compare, snapshot_demo: DemoServer, size) -> None:
     async def ready(pilot) -> None:
         await _jobset_ready(pilot)
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, EvalsScreen))
+        await wait_for(pilot, lambda: screen_ready(pilot.app, EvalsScreen))
         await wait_for(pilot, lambda: pilot.app.screen.query_one(DataTable).row_count == 20)
 
     assert snap_compare(_app(snapshot_demo, "hello:main"), terminal_size=size, run_before=ready)
@@ -107,7 +107,7 @@ def test_build_failed(snap_compare, snapshot_demo: DemoServer, size) -> None:
         builds = pilot.app.screen.query_one(BuildList)
         builds.cursor = next(n for n, i in enumerate(builds.view) if builds.rows.state_at(i) is BuildState.FAILED)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, BuildScreen))
+        await wait_for(pilot, lambda: screen_ready(pilot.app, BuildScreen))
         await wait_for(pilot, lambda: pilot.app.screen.query_one("#logbox").has_class("-shown"))
 
     assert snap_compare(_app(snapshot_demo, "hello:main"), terminal_size=size, run_before=ready)
@@ -117,7 +117,7 @@ def test_help(snap_compare, snapshot_demo: DemoServer) -> None:
     async def ready(pilot) -> None:
         await _builds_ready(pilot)
         await pilot.press("question_mark")
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+        await wait_for(pilot, lambda: screen_ready(pilot.app, HelpScreen))
 
     assert snap_compare(_app(snapshot_demo, "hello:main"), terminal_size=(80, 24), run_before=ready)
 
@@ -128,7 +128,7 @@ def test_log_viewer(snap_compare, snapshot_demo: DemoServer, size) -> None:
 
     async def ready(pilot) -> None:
         pilot.app.open_log(101586)
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, LogScreen) and pilot.app.screen.loaded)
+        await wait_for(pilot, lambda: screen_ready(pilot.app, LogScreen) and pilot.app.screen.loaded)
         await wait_for(pilot, lambda: pilot.app.screen.build is not None)
         await pilot.press("slash", *"warning", "enter")
 
