@@ -11,7 +11,6 @@ import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
 
 from platformdirs import user_cache_path, user_config_path, user_state_path
 
@@ -206,8 +205,3 @@ def save_theme(path: Path, theme: str) -> None:
     text = top + rest
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
-
-
-def describe(settings: Settings) -> dict[str, Any]:
-    p = settings.profile
-    return {"profile": p.name, "url": p.url, "username": p.username, "read_only": p.read_only}

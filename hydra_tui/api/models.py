@@ -23,7 +23,6 @@ from hydra_tui.api.coerce import (
     Str,
     StrList,
     to_int,
-    to_opt_str,
 )
 from hydra_tui.api.status import BuildState, build_state
 
@@ -470,7 +469,3 @@ class ErrorBody(HydraModel):
         if isinstance(data, str):
             return {"error": data}
         return data
-
-
-def short_text(value: Any) -> str:
-    return to_opt_str(value) or ""

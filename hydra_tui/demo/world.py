@@ -112,7 +112,6 @@ class Jobset:
     evals: list[int] = field(default_factory=list)
     jobs: tuple[str, ...] = ()
     systems: tuple[str, ...] = ("x86_64-linux", "aarch64-linux")
-    big: bool = False
 
 
 @dataclass
@@ -232,7 +231,6 @@ class World:
         trunk = self._jobset(
             nixpkgs, "trunk", "nixpkgs master, full size", systems=data.SYSTEMS[:2], checkinterval=14400
         )
-        trunk.big = True
         for k in range(3):
             self._big_eval(trunk, k, at=t0 - (3 - k) * 6 * 3600)
         small = self._jobset(nixpkgs, "nixos-small", "a small channel jobset", jobs=data.HELLO_JOBS[:6])
@@ -472,9 +470,6 @@ class World:
             log_lines=40 + h % 200,
         )
 
-    def all_small_builds(self) -> Iterator[Build]:
-        return iter(self.builds.values())
-
     # --- sessions ----------------------------------------------------------------------------------
 
     def login(self, username: str, password: str) -> str:
@@ -557,12 +552,6 @@ class World:
         return True
 
     # --- derived views -----------------------------------------------------------------------------
-
-    def current_builds(self, jobset: Jobset) -> Iterator[Build]:
-        if not jobset.evals:
-            return iter(())
-        ev = self.evals[jobset.evals[-1]]
-        return (self.build(i) for i in ev.build_ids)
 
     def counts(self, ev: Eval) -> dict[str, int]:
         """scheduled / succeeded / failed / total over an evaluation's builds."""

@@ -79,7 +79,6 @@ class FileLines(LineSource):
         self._fd = handle
         self.offsets = array("q", [0])
         self._size = 0
-        self._partial = b""
         self.complete = True
 
     async def fill(self, chunks: AsyncIterator[bytes]) -> None:

@@ -40,6 +40,7 @@ class JobsetScreen(EvalTableScreen):
         self.overview: JobsetOverview | None = None
         self.page: EvalsPage | None = None
         self.filter_text = ""
+        self._errors_watched = False
 
     def compose(self) -> ComposeResult:
         yield FilterBox(placeholder="filter evaluations by id or input", id="filter")
@@ -75,8 +76,6 @@ class JobsetScreen(EvalTableScreen):
             if self.overview is not None and self.overview.has_error and not self._errors_watched:
                 self._errors_watched = True
                 self.watch_data("jobset_errors", self.project, self.jobset_name, handler=self.on_errors)
-
-    _errors_watched = False
 
     def on_errors(self, entry: Entry) -> None:
         box = self.query_one("#error")
