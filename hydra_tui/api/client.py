@@ -531,7 +531,7 @@ class HydraClient:
         hops = 0
         while True:
             await self.limiter.acquire()
-            request = self._http.build_request("GET", location, params=params, headers={"Accept": "text/plain"})
+            request = self._http.build_request("GET", location, params=params)
             async with self._in_flight:
                 response = await self._send(request, stream=True)
                 try:

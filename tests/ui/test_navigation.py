@@ -265,3 +265,26 @@ async def test_only_the_screen_on_display_is_polled(demo: DemoServer, clock) -> 
         await pilot.press("escape", "escape")
         await wait_for(pilot, lambda: ("projects",) in app.service.poller.polled_keys)
         assert ("build", 101586) not in app.service.poller.polled_keys
+
+
+async def test_next_start_shows_the_saved_state_at_once(demo: DemoServer, clock, tmp_path) -> None:
+    from hydra_tui.cache.disk import cache_file
+
+    state = cache_file(tmp_path, demo.url)
+    first = make_app(demo.url, clock)
+    first.service.state_file = state
+    async with first.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: any(label.startswith("main") for label in tree_labels(first)))
+    assert state.exists()  # saved on the way out
+
+    demo.go_away()
+    second = make_app(demo.url, clock)
+    second.service.state_file = state
+    async with second.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: any(label.startswith("main") for label in tree_labels(second)))
+        message = second.screen.query_one("#message", Static)
+        await wait_for(pilot, lambda: "Cannot connect" in str(message.render()))
+        assert "Showing data from" in str(message.render())
+        demo.come_back()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: message.has_class("-hidden"))
