@@ -61,6 +61,7 @@ async def test_restart_asks_for_login_then_runs(demo: DemoServer, clock, tmp_pat
         assert app.actions.log[-1].ok and app.actions.log[-1].action == "Restart build"
         assert state(demo, FAILED, clock) == "queued"
         await wait_for(pilot, lambda: app.screen.build.state is BuildState.QUEUED)  # refreshed
+        assert not app.screen.query_one("#logbox").has_class("-shown")  # the old failure's log is gone
         assert any("Restarted build 101586" in n.message for n in app._notifications)
         assert not any("alice-pw" in n.message for n in app._notifications)
     assert (tmp_path / "sessions.json").stat().st_mode & 0o777 == 0o600

@@ -71,7 +71,10 @@ class BuildScreen(HydraScreen):
             return
         self.build = entry.value
         self.render_details()
-        if self.build is not None and self.build.state.category is Category.FAILED and not self._log_watched:
+        failed = self.build is not None and self.build.state.category is Category.FAILED
+        if not failed:
+            self.query_one("#logbox").remove_class("-shown")  # e.g. restarted: the old log end no longer applies
+        if failed and not self._log_watched:
             self._log_watched = True
             self.watch_data("log_tail", self.build_id, LOG_TAIL, handler=self.on_log)
 
@@ -125,6 +128,8 @@ class BuildScreen(HydraScreen):
     def on_log(self, entry: Entry) -> None:
         log = self.query_one("#log", Static)
         box = self.query_one("#logbox", VerticalScroll)
+        if self.build is None or self.build.state.category is not Category.FAILED:
+            return
         if entry.has_value and entry.value:
             box.add_class("-shown")
             box.border_title = f"End of the log (last {LOG_TAIL} lines)"
