@@ -6,15 +6,19 @@ A 100 MB log is never held whole in memory: the file keeps the bytes, an array k
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
 import re
 import tempfile
 from array import array
-from collections.abc import AsyncIterator, Iterator
+from bisect import bisect_right
+from collections.abc import AsyncIterator, Callable, Iterator
 
 from hydra_tui.logs.sanitize import clean, decode
 
 ERROR_LINE = re.compile(r"\b(error|failed|FAIL|fatal|Traceback)\b", re.IGNORECASE)
+# Candidates only (colour codes can touch the word): each is confirmed with ERROR_LINE on the plain text.
+_ERROR_WORDS = (b"error", b"fail", b"fatal", b"traceback")
 
 
 class LineSource:
@@ -109,6 +113,78 @@ class FileLines(LineSource):
         start, end = self.offsets[index], self.offsets[index + 1]
         data = os.pread(self._fd, end - start, start)
         return decode(data.rstrip(b"\n"))
+
+    def _map(self) -> mmap.mmap | None:
+        if self._size == 0:
+            return None
+        return mmap.mmap(self._fd, self._size, access=mmap.ACCESS_READ)
+
+    def _line_of(self, offset: int) -> int:
+        return max(0, bisect_right(self.offsets, offset) - 1)
+
+    def _scan(
+        self, pattern: re.Pattern[bytes], start: int, *, backwards: bool, check: Callable[[str], bool]
+    ) -> int | None:
+        """Search the bytes (fast, in C), then confirm on the line's text without escape sequences."""
+        mapped = self._map()
+        if mapped is None:
+            return None
+        with mapped:
+            if backwards:
+                begin = self.offsets[max(0, min(start, len(self)))]
+                spans = [(0, begin), (begin, len(mapped))]
+                for lo, hi in spans:
+                    starts = [match.start() for match in pattern.finditer(mapped, lo, hi)]
+                    for offset in reversed(starts):
+                        line = self._line_of(offset)
+                        if line != start and check(self.line(line)):
+                            return line
+                return None
+            begin = self.offsets[min(len(self), max(0, start + 1))]
+            for lo, hi in ((begin, len(mapped)), (0, begin)):
+                pos = lo
+                while True:
+                    match = pattern.search(mapped, pos, hi)
+                    if match is None:
+                        break
+                    line = self._line_of(match.start())
+                    if check(self.line(line)):
+                        return line
+                    pos = self.offsets[line + 1]
+        return None
+
+    def search(self, needle: str, start: int, *, backwards: bool = False) -> int | None:
+        if not needle or not len(self):
+            return None
+        # Colour codes may sit between the letters of a match: allow them there.
+        sgr = rb"(?:\x1b\[[0-9;:]*m)*"
+        pattern = re.compile(sgr.join(re.escape(ch.encode()) for ch in needle), re.IGNORECASE)
+        lowered = needle.lower()
+        return self._scan(pattern, start, backwards=backwards, check=lambda raw: lowered in plain_line(raw).lower())
+
+    def first_error(self) -> int | None:
+        """Lower-cased chunks and plain `find` (memchr speed) for candidates, confirmed on the plain text."""
+        mapped = self._map()
+        if mapped is None:
+            return None
+        chunk, overlap = 8 << 20, 16
+        with mapped:
+            for lo in range(0, len(mapped), chunk):
+                window = mapped[lo : lo + chunk + overlap].lower()
+                candidates = []
+                for word in _ERROR_WORDS:
+                    at = window.find(word)
+                    while at >= 0:
+                        candidates.append(lo + at)
+                        at = window.find(word, at + 1)
+                checked: set[int] = set()
+                for offset in sorted(candidates):
+                    line = self._line_of(offset)
+                    if line not in checked:
+                        checked.add(line)
+                        if ERROR_LINE.search(plain_line(self.line(line))):
+                            return line
+        return None
 
     def close(self) -> None:
         if self._fd < 0:

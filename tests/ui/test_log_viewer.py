@@ -104,15 +104,17 @@ async def test_search_next_previous_and_first_error(demo: DemoServer, clock) -> 
         await pilot.press("slash")
         assert isinstance(app.focused, SearchBox)
         await pilot.press(*"warning", "enter")
+        await wait_for(pilot, lambda: view.current is not None)
         first = view.current
         assert first is not None and "warning" in view.source.line(first)
         await pilot.press("n")
+        await wait_for(pilot, lambda: view.current != first)
         second = view.current
         assert second is not None and second != first and "warning" in view.source.line(second)
         await pilot.press("N")
-        assert view.current == first
+        await wait_for(pilot, lambda: view.current == first)
         await pilot.press("e")
-        assert view.current is not None and "error" in view.source.line(view.current)
+        await wait_for(pilot, lambda: view.current is not None and "error" in view.source.line(view.current))
         await pilot.press("w")
         assert view.wrap
         await pilot.press("w")
@@ -188,3 +190,22 @@ async def test_pager_gets_a_clean_log(demo: DemoServer, clock, monkeypatch, tmp_
     copied = next(tmp_path.iterdir())
     text = copied.read_text()
     assert "failed with exit code" in text and "\x1b]" not in text
+
+
+def test_file_search_and_first_error_match_the_memory_search() -> None:
+    lines = [f"line {n} \x1b[32mok\x1b[0m" for n in range(5000)]
+    lines[1234] = "\x1b[31mERROR\x1b[0m: it broke"
+    lines[4000] = "another error here"
+    lines[2000] = "no \x1b[1merr\x1b[0mor in colours"  # "error" only with escapes removed
+    memory = MemoryLines(lines, complete=True)
+    source = FileLines()
+    source.append(("\n".join(lines) + "\n").encode())
+    source.finish()
+    try:
+        for needle, start, back in [("error", 0, False), ("error", 1234, False), ("error", 1234, True),
+                                    ("error", 0, True), ("it broke", 4999, False), ("nope", 10, False),
+                                    ("LINE 4", 4000, False)]:
+            assert source.search(needle, start, backwards=back) == memory.search(needle, start, backwards=back)
+        assert source.first_error() == memory.first_error() == 1234
+    finally:
+        source.close()

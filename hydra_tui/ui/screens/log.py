@@ -242,11 +242,22 @@ class LogScreen(HydraScreen):
             self.notify("Press / to search first.", markup=False)
             return
         origin = view.current if view.current is not None and start is None else (start or 0)
-        found = view.source.search(view.needle, origin, backwards=backwards)
-        if found is None:
-            self.notify(f"Not found: {view.needle}", severity="warning", markup=False)
+        self.status_note = "searching…"
+        self.render_head()
+        self._search(view.source, view.needle, origin, backwards)
+
+    @work(thread=True, group="log-search", exclusive=True, exit_on_error=False)
+    def _search(self, source: LineSource, needle: str, origin: int, backwards: bool) -> None:
+        # A thread: a search through a 100 MB log must not freeze the screen.
+        found = source.search(needle, origin, backwards=backwards)
+        self.app.call_from_thread(self._found, found, f"Not found: {needle}")
+
+    def _found(self, line: int | None, missing: str) -> None:
+        self.status_note = ""
+        if line is None:
+            self.notify(missing, severity="warning", markup=False)
         else:
-            view.go_to_line(found)
+            self.view.go_to_line(line)
         self.render_head()
 
     def action_next_match(self) -> None:
@@ -256,11 +267,14 @@ class LogScreen(HydraScreen):
         self._find(backwards=True)
 
     def action_first_error(self) -> None:
-        found = self.view.source.first_error()
-        if found is None:
-            self.notify("No error line in what is loaded.", markup=False)
-        else:
-            self.view.go_to_line(found)
+        self.status_note = "looking for the first error…"
+        self.render_head()
+        self._first_error(self.view.source)
+
+    @work(thread=True, group="log-search", exclusive=True, exit_on_error=False)
+    def _first_error(self, source: LineSource) -> None:
+        found = source.first_error()
+        self.app.call_from_thread(self._found, found, "No error line in what is loaded.")
 
     def action_toggle_wrap(self) -> None:
         if not self.view.set_wrap(not self.view.wrap):
