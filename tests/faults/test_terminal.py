@@ -89,3 +89,38 @@ async def test_crash_goes_to_a_file(demo: DemoServer, clock, tmp_path) -> None:
     reports = list(tmp_path.glob("crash-*.log"))
     assert len(reports) == 1 and "boom from a test" in reports[0].read_text()
     assert reports[0].stat().st_mode & 0o777 == 0o600
+
+
+def test_idle_watch_writes_next_to_nothing(tmp_path) -> None:
+    """Over ssh every byte counts: polls that bring no change redraw nothing but the status line's clock."""
+    main, sub = pty.openpty()
+    env = dict(
+        os.environ,
+        TERM="xterm-256color",
+        XDG_CACHE_HOME=str(tmp_path),
+        XDG_STATE_HOME=str(tmp_path),
+        XDG_CONFIG_HOME=str(tmp_path),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hydra_tui", "watch", "--demo", "--interval", "5", "hello:release-24.05"],
+        stdin=sub,
+        stdout=sub,
+        stderr=sub,
+        env=env,
+        close_fds=True,
+        start_new_session=True,
+    )
+    os.close(sub)
+    try:
+        first = _read_until(main, proc, b"started watching", time.monotonic() + 30)
+        assert b"started watching" in first
+        _read_until(main, proc, b"\x00never\x00", time.monotonic() + 1.0)  # let the first frame settle
+        idle = _read_until(main, proc, b"\x00never\x00", time.monotonic() + 11.0)  # two more polls
+        os.write(main, b"q")
+        proc.wait(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(main)
+    assert len(first) > 2000  # the first frame is big…
+    assert len(idle) < 1500, idle  # …while idle polls cost a status-line update at most

@@ -202,9 +202,15 @@ def test_file_search_and_first_error_match_the_memory_search() -> None:
     source.append(("\n".join(lines) + "\n").encode())
     source.finish()
     try:
-        for needle, start, back in [("error", 0, False), ("error", 1234, False), ("error", 1234, True),
-                                    ("error", 0, True), ("it broke", 4999, False), ("nope", 10, False),
-                                    ("LINE 4", 4000, False)]:
+        for needle, start, back in [
+            ("error", 0, False),
+            ("error", 1234, False),
+            ("error", 1234, True),
+            ("error", 0, True),
+            ("it broke", 4999, False),
+            ("nope", 10, False),
+            ("LINE 4", 4000, False),
+        ]:
             assert source.search(needle, start, backwards=back) == memory.search(needle, start, backwards=back)
         assert source.first_error() == memory.first_error() == 1234
     finally:
