@@ -9,6 +9,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from hydra_tui.actions import Action, Actions, ReadOnlyError
 from hydra_tui.api.errors import ForbiddenError, HydraError, LoginRequiredError
@@ -58,6 +59,25 @@ class HydraApp(App[int]):
             self._exit_renderables.clear()
             print(crash_message(self._exception, self.crash_report), file=sys.stderr)
         super()._print_error_renderables()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.report_worker_failure(event)
+
+    def report_worker_failure(self, event: Worker.StateChanged) -> None:
+        """A background task failed in a way nobody handled: keep running, but say so and keep the details.
+        (Worker state messages do not bubble, so every screen forwards its own here.)"""
+        error = event.worker.error
+        if event.state is not WorkerState.ERROR or error is None or isinstance(error, HydraError):
+            return
+        report = write_crash_report(error, self.crash_dir)
+        where = f" Details: {report}" if report else ""
+        self.notify(
+            f"Something went wrong inside hydra-tui ({type(error).__name__}); it keeps running.{where}",
+            title="Internal error",
+            severity="error",
+            timeout=20,
+            markup=False,
+        )
 
     def first_screen(self) -> Screen[None]:
         from hydra_tui.ui.screens.projects import ProjectsScreen

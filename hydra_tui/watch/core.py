@@ -137,6 +137,7 @@ class Watcher:
         self.eval: JobsetEval | None = None
         self.previous_eval_states: dict[str, BuildState] = {}  # the evaluation before the current one
         self.states: dict[str, BuildState] = {}
+        self.build_ids: dict[str, int] = {}  # job → build id in the latest evaluation
         self.counts = Counts()
         self.jobset: Jobset | None = None
         self.started_eval: int | None = None
@@ -180,6 +181,7 @@ class Watcher:
             self.started_eval = latest.id
         rows = await self._rows(latest)
         states = _states_by_job(rows)
+        self.build_ids = {rows.jobs[i]: rows.ids[i] for i in range(len(rows)) if rows.jobs[i]}
         counts = Counts.of(rows)
         if rows.partial:
             counts = await self._overview_counts(counts)

@@ -124,3 +124,18 @@ def test_idle_watch_writes_next_to_nothing(tmp_path) -> None:
         os.close(main)
     assert len(first) > 2000  # the first frame is big…
     assert len(idle) < 1500, idle  # …while idle polls cost a status-line update at most
+
+
+async def test_a_failing_background_task_is_reported_not_hidden(demo: DemoServer, clock, tmp_path) -> None:
+    app = make_app(demo.url, clock)
+    app.crash_dir = tmp_path
+
+    async def broken() -> None:
+        raise KeyError("bug in a worker")
+
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await wait_for(pilot, lambda: bool(app.screen.query(Tree)))
+        app.screen.run_worker(broken(), exit_on_error=False)
+        await wait_for(pilot, lambda: any(n.title == "Internal error" for n in app._notifications))
+        assert app.is_running
+    assert len(list(tmp_path.glob("crash-*.log"))) == 1

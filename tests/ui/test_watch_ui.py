@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hydra_tui.demo.runner import DemoServer
 from hydra_tui.ui.screens.watch import WatchScreen
-from tests.ui.helpers import make_app, wait_for
+from tests.ui.helpers import make_app, screen_ready, wait_for
 
 
 def watch_app(demo: DemoServer, clock, **kw):
@@ -28,6 +28,16 @@ async def test_watch_announces_new_failures(demo: DemoServer, clock) -> None:
         listed = str(screen.query_one("#change-list").render())
         assert "newly failed" in listed and "all builds finished" in listed
         assert bells and any("newly failed" in n.message for n in app._notifications)
+        table = screen.query_one("#builds")
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        assert rows and all(r[0] in ("newly failed", "fixed") for r in rows)
+        failed_jobs = {r[3] for r in rows if r[0] == "newly failed"}
+        assert failed_jobs == set(screen.changes[-1].newly_failed)
+        await pilot.press("enter")  # the highlighted build opens
+        from hydra_tui.ui.screens.build import BuildScreen
+
+        await wait_for(pilot, lambda: screen_ready(app, BuildScreen))
+        assert str(app.screen.build_id) == rows[0][2]
 
 
 async def test_no_change_no_redraw(demo: DemoServer, clock) -> None:

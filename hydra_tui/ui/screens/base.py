@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
+from textual.worker import Worker
 
 from hydra_tui.api.timefmt import ago
 from hydra_tui.cache.poller import Subscription
@@ -79,6 +80,9 @@ class HydraScreen(Screen[None]):
             sub.cancel()
         self._subscriptions.clear()
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.hydra_app.report_worker_failure(event)
+
     def on_screen_suspend(self) -> None:
         """Covered by another screen: stop polling what only this screen shows (a modal leaves it in view)."""
         if isinstance(self.app.screen, ModalScreen):
@@ -89,6 +93,10 @@ class HydraScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         for sub in self._subscriptions:
             sub.resume()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A screen without a list to filter does not offer the key.
+        return not (action == "filter" and self.is_mounted and not self.query(FilterBox))
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

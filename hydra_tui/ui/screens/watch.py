@@ -11,7 +11,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import DataTable, Footer, Static
 
 from hydra_tui.api.errors import HydraError
 from hydra_tui.ui.screens.base import HydraScreen, Message
@@ -34,8 +34,10 @@ class WatchScreen(HydraScreen):
     BINDINGS = [Binding("o", "open_jobset", "Open jobset")]
     DEFAULT_CSS = """
     WatchScreen #summary { height: auto; padding: 0 1; }
+    WatchScreen #builds { height: 1fr; min-height: 4; border: round $primary; }
     WatchScreen #changes { height: 1fr; border: round $primary; padding: 0 1; }
     """
+    AUTO_FOCUS = "#builds"
 
     def __init__(
         self,
@@ -61,6 +63,7 @@ class WatchScreen(HydraScreen):
     def compose(self) -> ComposeResult:
         yield Static(id="summary")
         yield Message(Text("Watching… first poll under way."), id="message")
+        yield DataTable(id="builds", cursor_type="row")
         with VerticalScroll(id="changes"):
             yield Static(id="change-list")
         yield StatusLine()
@@ -70,6 +73,13 @@ class WatchScreen(HydraScreen):
         self.watcher = Watcher(self.service.client, self.project, self.jobset_name, self.service.clock)
         self.started = self.service.clock.now()
         self.query_one("#changes").border_title = "Changes since the start"
+        table = self.query_one("#builds", DataTable)
+        table.border_title = "Builds that changed (Enter opens)"
+        table.border_subtitle = "none yet"
+        table.add_column("CHANGE", key="change", width=13)
+        table.add_column("WHEN", key="when", width=9)
+        table.add_column("BUILD", key="build", width=10)
+        table.add_column("JOB", key="job")
         self.poll()
         self.set_interval(self.interval, self.poll)
 
@@ -87,6 +97,8 @@ class WatchScreen(HydraScreen):
         if change is not None:
             first = not self.changes
             self.changes.append(change)
+            if not first:
+                self.mark_builds(change)
             self.render_all()
             if not first and change.matters:
                 self.announce(change)
@@ -132,6 +144,31 @@ class WatchScreen(HydraScreen):
             lines.append_text(safe(change.summary() if change is not self.changes[0] else "started watching", style))
             lines.append("\n")
         self.query_one("#change-list", Static).update(lines)
+
+    def mark_builds(self, change: Change) -> None:
+        """Highlight each build that changed since the start: one row a job, its latest change on top."""
+        assert self.watcher is not None
+        table = self.query_one("#builds", DataTable)
+        when = time.strftime("%H:%M:%S", time.localtime(change.time))
+        marks = [(job, "newly failed", "red") for job in change.newly_failed]
+        marks += [(job, "fixed", "green") for job in change.fixed]
+        marks += [(job, "newly queued", "yellow") for job in change.newly_queued]
+        for job, what, style in marks:
+            build_id = self.watcher.build_ids.get(job)
+            if build_id is None:
+                continue
+            key = str(build_id)
+            if key in table.rows:
+                table.remove_row(key)
+            row = (Text(what, style=style), Text(when), Text(key), safe(job, style))
+            table.add_row(*row, key=key)
+        if table.row_count and marks:
+            table.sort("when", key=lambda when: when.plain, reverse=True)
+            table.border_subtitle = f"{table.row_count} since the start"
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.hydra_app.open_build(int(event.row_key.value))
 
     def action_open_jobset(self) -> None:
         self.hydra_app.open_jobset(self.project, self.jobset_name)
