@@ -69,6 +69,7 @@ async def main() -> None:
         async def projects(p: Pilot[object]) -> None:
             await until(p, lambda: len(list(p.app.screen.query_one(Tree).root.children)) >= 4)
             await until(p, lambda: "trunk" in str([n.label for n in p.app.screen.nodes.values()]))
+            await until(p, lambda: len(p.app.screen.states) >= 9)
 
         async def jobset(p: Pilot[object]) -> None:
             await until(p, lambda: isinstance(p.app.screen, JobsetScreen))

@@ -228,14 +228,16 @@ class HydraClient:
         json_body: Any = None,
         retry: bool | None = None,
         login: bool = False,
+        background: bool = False,
     ) -> httpx.Response:
-        """Send one request with rate limiting, the in-flight cap and retries; raise typed errors."""
+        """Send one request with rate limiting, the in-flight cap and retries; raise typed errors.
+        A `background` request gives way to everything else within the rate limit."""
         headers = {"Referer": self.base_url + "/"} if method == "POST" else {}
         retry = (method == "GET") if retry is None else retry
         attempt = 0
         while True:
             request = self._http.build_request(method, path, params=params, json=json_body, headers=headers)
-            await self.limiter.acquire()
+            await self.limiter.acquire(background=background)
             try:
                 async with self._in_flight:
                     self.health.requests += 1
@@ -289,8 +291,8 @@ class HydraClient:
         if changed:
             self._notify()
 
-    async def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        response = await self.request("GET", path, params=params)
+    async def get_json(self, path: str, params: dict[str, Any] | None = None, *, background: bool = False) -> Any:
+        response = await self.request("GET", path, params=params, background=background)
         return self._json(response)
 
     def _json(self, response: httpx.Response) -> Any:
@@ -337,8 +339,9 @@ class HydraClient:
         """`/api/jobsets`: every jobset of a project with its current build counts."""
         return await self._get_models(JobsetOverview, "/api/jobsets", {"project": project})
 
-    async def jobset(self, project: str, jobset: str) -> Jobset:
-        return await self._get_model(Jobset, f"/jobset/{_seg(project)}/{_seg(jobset)}")
+    async def jobset(self, project: str, jobset: str, *, background: bool = False) -> Jobset:
+        path = f"/jobset/{_seg(project)}/{_seg(jobset)}"
+        return self._model(Jobset, await self.get_json(path, background=background), path)
 
     async def jobset_errors(self, project: str, jobset: str) -> Jobset:
         """The jobset with its real `errormsg` (plain `/jobset/P/J` always says `""` since 2024)."""

@@ -52,9 +52,18 @@ class RateLimiter:
         self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
         self._last = now
 
-    async def acquire(self) -> None:
+    async def acquire(self, *, background: bool = False) -> None:
+        """Wait for a token. A background request also waits until one token stays spare, so that what the
+        user is waiting for never queues behind it."""
         if self.rate <= 0:
             return
+        if background:
+            spare = min(self.burst, 2)
+            while True:
+                self._refill()
+                if self._tokens >= spare:
+                    break
+                await self._sleep(1 / self.rate)
         async with self._lock:
             self._refill()
             if self._tokens < 1:

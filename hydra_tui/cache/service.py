@@ -87,6 +87,12 @@ class DataService:
         key, fetch, _ = self.source(kind, *args)
         return await self.cache.get(key, fetch)
 
+    async def get_in_background(self, kind: str, *args: Any) -> Entry:
+        """Like `get`, but the request gives way to everything else (for details nobody is waiting on)."""
+        if kind != "jobset":
+            return await self.get(kind, *args)
+        return await self.cache.get(("jobset", *args), lambda: self.client.jobset(*args, background=True))
+
     async def refresh(self, kind: str, *args: Any) -> Entry:
         key, fetch, _ = self.source(kind, *args)
         return await self.cache.refresh(key, fetch)
@@ -167,5 +173,6 @@ class DataService:
 
     async def aclose(self) -> None:
         self.poller.cancel_all()
+        self.cache.cancel_fetches()
         self.save_state()
         await self.client.aclose()

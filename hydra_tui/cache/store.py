@@ -140,6 +140,12 @@ class Cache:
             self._tell(entry)
         return entry
 
+    def cancel_fetches(self) -> None:
+        """Stop every fetch under way (on shutdown, before the client closes)."""
+        for task in list(self._inflight.values()):
+            task.cancel()
+        self._inflight.clear()
+
     def put(self, key: Key, value: Any, *, fetched_at: float, from_disk: bool = False) -> Entry:
         entry = self.entry(key)
         entry.value = value

@@ -214,3 +214,15 @@ def test_drop_build_arrays() -> None:
     from hydra_tui.api.client import drop_build_arrays
 
     assert drop_build_arrays(b'{"builds": [], "x": {"builds":[1, 2 ,3]}}') == b'{"nrbuilds": 0, "x": {"nrbuilds": 3}}'
+
+
+async def test_background_requests_leave_a_token_spare() -> None:
+    t = FakeTime()
+    limiter = RateLimiter(1.0, 4, monotonic=t.monotonic, sleep=t.sleep)
+    for _ in range(3):
+        await limiter.acquire()
+    before = t.now
+    await limiter.acquire(background=True)  # 1 token left: waits until 2 are there, takes one
+    assert t.now - before == pytest.approx(1.0)
+    await limiter.acquire()  # the foreground request still finds its token at once
+    assert t.now - before == pytest.approx(1.0)

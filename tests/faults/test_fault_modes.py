@@ -104,6 +104,7 @@ async def test_dashboard_keeps_last_good_data_and_recovers(demo: DemoServer, clo
     async with app.run_test(size=(100, 30)) as pilot:
         names = ("main", "trunk", "master")
         await wait_for(pilot, lambda: all(any(x.startswith(n) for x in tree_labels(app)) for n in names))
+        await wait_for(pilot, lambda: all("enabled" in x for x in tree_labels(app) if x.startswith("master")))
         before = tree_labels(app)
         if mode == "away":
             demo.go_away()

@@ -175,6 +175,7 @@ async def test_dead_server_keeps_last_good_data(demo: DemoServer, clock) -> None
     async with app.run_test(size=(100, 30)) as pilot:
         names = ("main", "trunk", "master")
         await wait_for(pilot, lambda: all(any(x.startswith(n) for x in tree_labels(app)) for n in names))
+        await wait_for(pilot, lambda: all("enabled" in x for x in tree_labels(app) if x.startswith("master")))
         before = tree_labels(app)
         demo.stop()
         await pilot.press("r")
@@ -288,3 +289,20 @@ async def test_next_start_shows_the_saved_state_at_once(demo: DemoServer, clock,
         demo.come_back()
         await pilot.press("r")
         await wait_for(pilot, lambda: message.has_class("-hidden"))
+
+
+async def test_tree_shows_every_jobset_state(demo: DemoServer, clock) -> None:
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+
+        def label(name: str) -> str:
+            return next((x for x in tree_labels(app) if x.startswith(name + " ")), "")
+
+        await wait_for(pilot, lambda: "1-at-a-time" in label("staging"))
+        await wait_for(pilot, lambda: "disabled" in label("release-24.05"))
+        await wait_for(pilot, lambda: "one-shot" in label("nightly"))
+        await wait_for(pilot, lambda: "enabled" in label("main"))
+        assert "eval error" in label("broken")  # the error outranks the state
+        demo.call(lambda world: world.push("hello", "flake", True))
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "evaluating" in label("flake"))

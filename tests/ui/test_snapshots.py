@@ -39,6 +39,7 @@ def _app(server: DemoServer, target: str | None = None):
 async def _projects_ready(pilot) -> None:
     names = ("main", "trunk", "master")
     await wait_for(pilot, lambda: all(any(x.startswith(n) for x in tree_labels(pilot.app)) for n in names))
+    await wait_for(pilot, lambda: all("enabled" in x for x in tree_labels(pilot.app) if x.startswith("master")))
 
 
 async def _jobset_ready(pilot) -> None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.widgets import Footer, Tree
 from textual.widgets.tree import TreeNode
 
-from hydra_tui.api.models import JobsetOverview, Project
+from hydra_tui.api.errors import HydraError
+from hydra_tui.api.models import Jobset, JobsetOverview, JobsetState, Project
 from hydra_tui.cache.store import Entry
 from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message
 from hydra_tui.ui.text import counts_text, safe
@@ -38,7 +40,15 @@ def project_label(p: Project) -> Text:
     return text
 
 
-def jobset_label(j: JobsetOverview, width: int = 22) -> Text:
+STATE_BADGES = {
+    JobsetState.DISABLED: ("disabled", "bright_black"),
+    JobsetState.ONE_SHOT: ("one-shot", "cyan"),
+    JobsetState.ONE_AT_A_TIME: ("1-at-a-time", "cyan"),
+    JobsetState.ENABLED: ("enabled", "green"),
+}
+
+
+def jobset_label(j: JobsetOverview, state: JobsetState | None = None, width: int = 22) -> Text:
     name = safe(j.name)
     name.truncate(width, overflow="ellipsis")
     name.pad_right(width - name.cell_len)
@@ -47,6 +57,9 @@ def jobset_label(j: JobsetOverview, width: int = 22) -> Text:
         badge = Text("evaluating", style="cyan bold")
     elif j.has_error:
         badge = Text("eval error", style="red bold")
+    elif state in STATE_BADGES:
+        label, style = STATE_BADGES[state]  # type: ignore[index]
+        badge = Text(label, style=style)
     else:
         badge = Text("")
     badge.pad_right(12 - badge.cell_len)
@@ -67,6 +80,7 @@ class ProjectsScreen(HydraScreen):
         self.watched: set[str] = set()
         self.filter_text = ""
         self.nodes: dict[NodeRef, TreeNode[NodeRef]] = {}
+        self.states: dict[NodeRef, JobsetState] = {}  # from /jobset/P/J, fetched in the background
 
     def compose(self) -> ComposeResult:
         yield FilterBox(placeholder="filter projects and jobsets", id="filter")
@@ -167,18 +181,38 @@ class ProjectsScreen(HydraScreen):
             node.remove_children()
             for j in matching:
                 ref = NodeRef(project, j.name)
-                self.nodes[ref] = node.add_leaf(jobset_label(j), data=ref)
+                self.nodes[ref] = node.add_leaf(jobset_label(j, self.states.get(ref)), data=ref)
             if not matching:
                 node.add_leaf(Text("no jobsets", style="bright_black"))
         else:
             for j in matching:
                 child = existing[j.name]
-                label = jobset_label(j)
+                label = jobset_label(j, self.states.get(NodeRef(project, j.name)))
                 if child.label != label:
                     child.set_label(label)
 
     def update_project(self, project: str) -> None:
         self._fill(project)
+        self.load_states()
+
+    @work(group="jobset-states", exclusive=True, exit_on_error=False)
+    async def load_states(self) -> None:
+        """Each shown jobset's state (enabled, one-shot…) needs `/jobset/P/J`: fetch them one by one, giving
+        way to everything else, while this screen is on display."""
+        for ref in [r for r in self.nodes if r.jobset is not None]:
+            if not self.is_current:
+                return
+            try:
+                entry = await self.service.get_in_background("jobset", ref.project, ref.jobset)
+            except HydraError:
+                continue
+            if isinstance(entry.value, Jobset) and self.states.get(ref) is not entry.value.enabled:
+                self.states[ref] = entry.value.enabled
+                self._fill(ref.project)
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.load_states()
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeRef]) -> None:
         ref = event.node.data
