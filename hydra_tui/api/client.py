@@ -247,15 +247,7 @@ class HydraClient:
                         await response.aread()
                     self._check(response, login=login)
             except (RateLimitedError, ServerError, UnreachableError) as exc:
-                retryable = isinstance(exc, RateLimitedError | UnreachableError) or (
-                    isinstance(exc, ServerError) and exc.status in RETRY_STATUSES
-                )
-                # A POST that was rate limited never ran, so it is safe to send again.
-                if isinstance(exc, RateLimitedError) and method != "GET":
-                    retryable, can_retry = True, True
-                else:
-                    can_retry = retry
-                if not (retryable and can_retry and attempt < self.limits.retries):
+                if not (self._may_retry(exc, method, retry) and attempt < self.limits.retries):
                     self._failed(exc)
                     raise
                 delay = backoff_delay(attempt, self.limits.backoff_base, self.limits.backoff_max, self._rng)
@@ -276,6 +268,14 @@ class HydraClient:
                 raise
             self._succeeded()
             return response
+
+    @staticmethod
+    def _may_retry(exc: HydraError, method: str, retry: bool) -> bool:
+        if isinstance(exc, RateLimitedError):
+            return True  # a rate-limited request never ran, so even a POST is safe to send again
+        if isinstance(exc, ServerError) and exc.status not in RETRY_STATUSES:
+            return False
+        return retry
 
     def _failed(self, exc: HydraError) -> None:
         self.health.ok = False
