@@ -306,3 +306,14 @@ async def test_tree_shows_every_jobset_state(demo: DemoServer, clock) -> None:
         demo.call(lambda world: world.push("hello", "flake", True))
         await pilot.press("r")
         await wait_for(pilot, lambda: "evaluating" in label("flake"))
+
+
+async def test_filter_with_no_match_says_so(demo: DemoServer, clock) -> None:
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: any(label.startswith("main") for label in tree_labels(app)))
+        await pilot.press("slash", *"zzz")
+        message = app.screen.query_one("#message", Static)
+        assert tree_labels(app) == [] and "No project or jobset matches 'zzz'" in str(message.render())
+        await pilot.press("escape")
+        assert tree_labels(app) and message.has_class("-hidden")

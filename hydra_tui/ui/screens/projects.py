@@ -230,6 +230,11 @@ class ProjectsScreen(HydraScreen):
         self.filter_text = text
         self.rebuild()
         self._highlight_first()
+        if self.projects:
+            nothing = text and not self.nodes
+            self.query_one("#message", Message).show(
+                Text(f"No project or jobset matches '{text}'.", style="yellow") if nothing else None
+            )
 
     def _highlight_first(self) -> None:
         tree = self.query_one("#tree", Tree)
