@@ -321,8 +321,10 @@ class HydraClient:
             raise BadResponseError(f"{url} sent an object where a list was expected.", url=url)
         return [self._model(model, item, url) for item in data]
 
-    async def _get_model(self, model: type[M], path: str, params: dict[str, Any] | None = None) -> M:
-        return self._model(model, await self.get_json(path, params), path)
+    async def _get_model(
+        self, model: type[M], path: str, params: dict[str, Any] | None = None, *, background: bool = False
+    ) -> M:
+        return self._model(model, await self.get_json(path, params, background=background), path)
 
     async def _get_models(self, model: type[M], path: str, params: dict[str, Any] | None = None) -> list[M]:
         return self._models(model, await self.get_json(path, params), path)
@@ -340,8 +342,7 @@ class HydraClient:
         return await self._get_models(JobsetOverview, "/api/jobsets", {"project": project})
 
     async def jobset(self, project: str, jobset: str, *, background: bool = False) -> Jobset:
-        path = f"/jobset/{_seg(project)}/{_seg(jobset)}"
-        return self._model(Jobset, await self.get_json(path, background=background), path)
+        return await self._get_model(Jobset, f"/jobset/{_seg(project)}/{_seg(jobset)}", background=background)
 
     async def jobset_errors(self, project: str, jobset: str) -> Jobset:
         """The jobset with its real `errormsg` (plain `/jobset/P/J` always says `""` since 2024)."""

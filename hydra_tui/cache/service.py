@@ -56,7 +56,9 @@ class DataService:
 
     # --- sources ---------------------------------------------------------------------------------
 
-    def source(self, kind: str, *args: Any) -> tuple[Key, Fetch, Interval]:
+    def source(self, kind: str, *args: Any, background: bool = False) -> tuple[Key, Fetch, Interval]:
+        """The cache key, fetch and polling pace of a kind of data. A `background` fetch gives way to every
+        other request (only the jobset details, which the project tree loads, need that)."""
         c = self.client
         key: Key = (kind, *args)
         if kind == "projects":
@@ -64,7 +66,7 @@ class DataService:
         if kind == "jobsets":
             return key, lambda: c.jobsets(args[0]), _jobsets_pace
         if kind == "jobset":
-            return key, lambda: c.jobset(args[0], args[1]), steady(60)
+            return key, lambda: c.jobset(args[0], args[1], background=background), steady(60)
         if kind == "jobset_errors":
             return key, lambda: c.jobset_errors(args[0], args[1]), steady(120)
         if kind == "evals":
@@ -89,9 +91,8 @@ class DataService:
 
     async def get_in_background(self, kind: str, *args: Any) -> Entry:
         """Like `get`, but the request gives way to everything else (for details nobody is waiting on)."""
-        if kind != "jobset":
-            return await self.get(kind, *args)
-        return await self.cache.get(("jobset", *args), lambda: self.client.jobset(*args, background=True))
+        key, fetch, _ = self.source(kind, *args, background=True)
+        return await self.cache.get(key, fetch)
 
     async def refresh(self, kind: str, *args: Any) -> Entry:
         key, fetch, _ = self.source(kind, *args)
@@ -103,13 +104,17 @@ class DataService:
         """All builds with details when the server can list them; otherwise every id, details on demand."""
         previous = self.cache.peek(("eval_builds", eval_id))
         old = previous.value if previous is not None and isinstance(previous.value, BuildRows) else None
-        detail = await self.client.eval(eval_id)
-        if len(detail.build_ids) <= DIRECT_LIST_LIMIT and (old is None or not old.partial):
+        # An evaluation listed whole before is small enough: no need to ask for its ids first on every poll.
+        listed_before = old is not None and not old.partial
+        detail = None if listed_before else await self.client.eval(eval_id)
+        if listed_before or (old is None and detail is not None and len(detail.build_ids) <= DIRECT_LIST_LIMIT):
             try:
                 return await self.client.eval_builds(eval_id)
             except (ServerError, UnreachableError, BadResponseError) as exc:
                 if isinstance(exc, ServerError) and exc.status not in (500, 502, 503, 504):
                     raise
+        if detail is None:
+            detail = await self.client.eval(eval_id)
         rows = BuildRows(detail.build_ids)
         rows.partial = True
         if old is not None:
