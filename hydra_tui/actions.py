@@ -20,6 +20,63 @@ class ReadOnlyError(HydraError):
 
 
 @dataclass(frozen=True)
+class Kind:
+    """Everything about one kind of write, in one place."""
+
+    title: str
+    explain: str  # what will happen, with {target}
+    outcome: str  # what happened, with {target}
+    call: str  # the HydraClient method; it takes the build or evaluation id
+
+
+KINDS: dict[str, Kind] = {
+    "push": Kind(
+        "Evaluate jobset",
+        "Ask Hydra to evaluate {target} now. A new evaluation appears if its inputs changed.",
+        "Evaluation of {target} requested.",
+        "push",
+    ),
+    "push-force": Kind(
+        "Evaluate jobset (forced)",
+        "Ask Hydra to evaluate {target} now, even if it is disabled or nothing changed.",
+        "Evaluation of {target} requested.",
+        "push",
+    ),
+    "restart": Kind(
+        "Restart build",
+        "Restart {target}: it goes back into the queue and builds again.",
+        "Restarted {target}.",
+        "restart_build",
+    ),
+    "cancel": Kind(
+        "Cancel build",
+        "Cancel {target}: it stops (or never starts) and is marked cancelled.",
+        "Cancelled {target}.",
+        "cancel_build",
+    ),
+    "bump": Kind("Bump build", "Bump {target} to the front of the queue.", "Bumped {target}.", "bump_build"),
+    "eval-restart": Kind(
+        "Restart failed builds",
+        "Restart every failed build of {target}.",
+        "Restarted the failed builds of {target}.",
+        "restart_eval_failed",
+    ),
+    "eval-cancel": Kind(
+        "Cancel evaluation",
+        "Cancel every queued or running build of {target}.",
+        "Cancelled the unfinished builds of {target}.",
+        "cancel_eval",
+    ),
+    "eval-bump": Kind(
+        "Bump evaluation",
+        "Bump every queued build of {target} to the front of the queue.",
+        "Bumped {target}.",
+        "bump_eval",
+    ),
+}
+
+
+@dataclass(frozen=True)
 class Action:
     """One write: its kind and what it acts on."""
 
@@ -31,43 +88,12 @@ class Action:
     eval_id: int = 0
 
     @property
-    def role(self) -> str:
-        return {
-            "push": "eval-jobset",
-            "push-force": "eval-jobset",
-            "restart": "restart-jobs",
-            "eval-restart": "restart-jobs",
-            "cancel": "cancel-build",
-            "eval-cancel": "cancel-build",
-            "bump": "bump-to-front",
-            "eval-bump": "bump-to-front",
-        }[self.kind]
-
-    @property
     def title(self) -> str:
-        return {
-            "push": "Evaluate jobset",
-            "push-force": "Evaluate jobset (forced)",
-            "restart": "Restart build",
-            "cancel": "Cancel build",
-            "bump": "Bump build",
-            "eval-restart": "Restart failed builds",
-            "eval-cancel": "Cancel evaluation",
-            "eval-bump": "Bump evaluation",
-        }[self.kind]
+        return KINDS[self.kind].title
 
     def explain(self) -> str:
         """What will happen to what, in a sentence."""
-        return {
-            "push": f"Ask Hydra to evaluate {self.target} now. A new evaluation appears if its inputs changed.",
-            "push-force": f"Ask Hydra to evaluate {self.target} now, even if it is disabled or nothing changed.",
-            "restart": f"Restart {self.target}: it goes back into the queue and builds again.",
-            "cancel": f"Cancel {self.target}: it stops (or never starts) and is marked cancelled.",
-            "bump": f"Bump {self.target} to the front of the queue.",
-            "eval-restart": f"Restart every failed build of {self.target}.",
-            "eval-cancel": f"Cancel every queued or running build of {self.target}.",
-            "eval-bump": f"Bump every queued build of {self.target} to the front of the queue.",
-        }[self.kind]
+        return KINDS[self.kind].explain.format(target=self.target)
 
     @classmethod
     def push(cls, project: str, jobset: str, *, force: bool = False) -> Action:
@@ -117,30 +143,13 @@ class Actions:
         return outcome
 
     async def _do(self, action: Action) -> str:
-        c = self.service.client
-        kind = action.kind
-        if kind in ("push", "push-force"):
-            result = await c.push(action.project, action.jobset, force=kind == "push-force")
-            return f"Evaluation of {', '.join(result.jobsetsTriggered) or action.target} requested."
-        if kind == "restart":
-            await c.restart_build(action.build_id)
-            return f"Restarted {action.target}."
-        if kind == "cancel":
-            await c.cancel_build(action.build_id)
-            return f"Cancelled {action.target}."
-        if kind == "bump":
-            await c.bump_build(action.build_id)
-            return f"Bumped {action.target}."
-        if kind == "eval-restart":
-            await c.restart_eval_failed(action.eval_id)
-            return f"Restarted the failed builds of {action.target}."
-        if kind == "eval-cancel":
-            await c.cancel_eval(action.eval_id)
-            return f"Cancelled the unfinished builds of {action.target}."
-        if kind == "eval-bump":
-            await c.bump_eval(action.eval_id)
-            return f"Bumped {action.target}."
-        raise ValueError(f"unknown action {kind}")
+        kind = KINDS[action.kind]
+        client = self.service.client
+        if kind.call == "push":
+            result = await client.push(action.project, action.jobset, force=action.kind == "push-force")
+            return kind.outcome.format(target=", ".join(result.jobsetsTriggered) or action.target)
+        await getattr(client, kind.call)(action.build_id or action.eval_id)
+        return kind.outcome.format(target=action.target)
 
     def _record(self, action: Action, outcome: str, *, ok: bool) -> None:
         record = ActionRecord(self.service.clock.now(), action.title, action.target, outcome, ok)
