@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pty
 import select
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
 import pytest
 from textual.widgets import Tree
@@ -36,20 +38,20 @@ def _read_until(fd: int, proc: subprocess.Popen[bytes], want: bytes, deadline: f
     return seen
 
 
-@pytest.mark.parametrize("key", [b"q", b"\x03"], ids=["q", "ctrl+c"])
-def test_quit_leaves_the_terminal_clean(key: bytes, tmp_path) -> None:
+@contextlib.contextmanager
+def in_pty(args: list[str], tmp_path, **extra_env: str) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """`python -m hydra_tui ARGS` on a pseudo-terminal of its own, with private config/cache/state dirs."""
     main, sub = pty.openpty()
     env = dict(
         os.environ,
         TERM="xterm-256color",
-        COLUMNS="80",
-        LINES="24",
         XDG_CACHE_HOME=str(tmp_path),
         XDG_STATE_HOME=str(tmp_path),
         XDG_CONFIG_HOME=str(tmp_path),
+        **extra_env,
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hydra_tui", "--demo"],
+        [sys.executable, "-m", "hydra_tui", *args],
         stdin=sub,
         stdout=sub,
         stderr=sub,
@@ -59,15 +61,21 @@ def test_quit_leaves_the_terminal_clean(key: bytes, tmp_path) -> None:
     )
     os.close(sub)
     try:
+        yield main, proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(main)
+
+
+@pytest.mark.parametrize("key", [b"q", b"\x03"], ids=["q", "ctrl+c"])
+def test_quit_leaves_the_terminal_clean(key: bytes, tmp_path) -> None:
+    with in_pty(["--demo"], tmp_path, COLUMNS="80", LINES="24") as (main, proc):
         screen = _read_until(main, proc, b"release-24.05", time.monotonic() + 30)
         assert b"release-24.05" in screen, screen[-500:]
         os.write(main, key)
         rest = _read_until(main, proc, b"\x00never\x00", time.monotonic() + 20)  # everything until it exits
         proc.wait(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(main)
     assert proc.returncode == 0
     assert LEAVE_ALT_SCREEN in rest and SHOW_CURSOR in rest
     assert b"Traceback" not in screen + rest
@@ -93,35 +101,14 @@ async def test_crash_goes_to_a_file(demo: DemoServer, clock, tmp_path) -> None:
 
 def test_idle_watch_writes_next_to_nothing(tmp_path) -> None:
     """Over ssh every byte counts: polls that bring no change redraw nothing but the status line's clock."""
-    main, sub = pty.openpty()
-    env = dict(
-        os.environ,
-        TERM="xterm-256color",
-        XDG_CACHE_HOME=str(tmp_path),
-        XDG_STATE_HOME=str(tmp_path),
-        XDG_CONFIG_HOME=str(tmp_path),
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hydra_tui", "watch", "--demo", "--interval", "5", "hello:release-24.05"],
-        stdin=sub,
-        stdout=sub,
-        stderr=sub,
-        env=env,
-        close_fds=True,
-        start_new_session=True,
-    )
-    os.close(sub)
-    try:
+    args = ["watch", "--demo", "--interval", "5", "hello:release-24.05"]
+    with in_pty(args, tmp_path) as (main, proc):
         first = _read_until(main, proc, b"started watching", time.monotonic() + 30)
         assert b"started watching" in first
         _read_until(main, proc, b"\x00never\x00", time.monotonic() + 1.0)  # let the first frame settle
         idle = _read_until(main, proc, b"\x00never\x00", time.monotonic() + 11.0)  # two more polls
         os.write(main, b"q")
         proc.wait(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(main)
     assert len(first) > 2000  # the first frame is big…
     assert len(idle) < 1500, idle  # …while idle polls cost a status-line update at most
 
