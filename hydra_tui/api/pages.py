@@ -306,6 +306,7 @@ class _EvalsReader(_Reader):
         self._timestamp: int | None = None
         self._badge: list[str] | None = None
         self._errors = False
+        self._badge_at = 0
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
         if tag == "th":
@@ -325,6 +326,7 @@ class _EvalsReader(_Reader):
             self._timestamp = int(stamp) if stamp.isdigit() else self._timestamp
         elif tag == "span" and ("badge" in attrib.get("class", "") or "label" in attrib.get("class", "")):
             self._badge = []
+            self._badge_at = len(self._row.cells[-1]) if self._row.cells else 0
 
     def end(self, tag: str) -> None:
         if tag == "th" and self._header is not None:
@@ -335,7 +337,7 @@ class _EvalsReader(_Reader):
             if _text(self._badge) == "Eval Errors":
                 self._errors = True
                 if self._row is not None and self._row.cells:
-                    self._row.cells[-1].append("\x00")  # cut the badge off the inputs text
+                    del self._row.cells[-1][self._badge_at :]  # the badge is not an input
             self._badge = None
         elif tag == "tr" and self._row is not None:
             self._finish_row(self._row)
@@ -346,7 +348,6 @@ class _EvalsReader(_Reader):
             self._header.append(data)
         if self._badge is not None:
             self._badge.append(data)
-            return
         if self._row is not None and self._row.cells:
             self._row.cells[-1].append(data)
 
@@ -360,7 +361,7 @@ class _EvalsReader(_Reader):
         numbers = [_number(c) if c.replace(",", "").isdigit() else 0 for c in counts[:3]]
         delta = counts[3].replace(",", "").replace("+", "")
         diff = int(delta) if re.fullmatch(r"-?\d+", delta) else 0
-        inputs = _text("".join(row.cells[-5]).split("\x00", 1)[0:1])
+        inputs = _text(row.cells[-5])
         changed = [] if inputs in ("", "-") else [part.strip() for part in inputs.split(", ") if part.strip()]
         self.evals.append(EvalSummary(int(found.group(1)), self._timestamp, *numbers, diff, self._errors, changed))
 
@@ -518,7 +519,7 @@ class _StepsReader(_Reader):
             return
         what_cell = cell("what")
         what = what_cell.split(" of ", 1)[0] if " of " in what_cell else what_cell
-        outputs = _text(row.tt) if row.tt else (what_cell.split(" of ", 1)[1] if " of " in what_cell else "")
+        outputs = ", ".join(p.strip() for p in _text(row.tt).split(",") if p.strip()) if row.tt else (what_cell.split(" of ", 1)[1] if " of " in what_cell else "")
         status, message, propagated = self._read_status()
         step = Step(
             nr=int(nr_text),
@@ -534,20 +535,31 @@ class _StepsReader(_Reader):
         self.sections[section].append(step)
 
     def _read_status(self) -> tuple[str, str, int | None]:
-        status = ""
-        message = ""
+        status: list[str] = []
+        message: list[str] = []
         propagated: int | None = None
         before: list[str] = []
+        last = ""
         for kind, text in self._status:
             if kind == "href":
                 if propagated is None and _text(before).endswith("propagated from"):
                     propagated = _build_id(text)
+                last = kind
                 continue
             before.append(text)
-            if kind in ("error", "strong") and not status:
-                status = _text([text])
-            elif kind == "em" and not message and status:
-                message = _text([text])
+            # Text arrives in pieces (an entity splits it): a piece continues what the previous one began.
+            if kind in ("error", "strong") and (not status or last == kind):
+                status.append(text)
+            elif kind == "em" and status and (not message or last == kind):
+                message.append(text)
+            last = kind if text.strip() or kind == last else "text"
+        return self._status_text(status, message, propagated, before)
+
+    @staticmethod
+    def _status_text(
+        status_parts: list[str], message_parts: list[str], propagated: int | None, before: list[str]
+    ) -> tuple[str, str, int | None]:
+        status, message = _text(status_parts), _text(message_parts)
         if not status:
             plain = _text(before)
             status = plain.split("(", 1)[0].strip()
