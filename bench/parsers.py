@@ -1,11 +1,12 @@
+# ruff: noqa: E501  (the markup keeps the long lines of Hydra's templates)
 """Measures HTML parsers on Hydra's evaluation comparison page, to choose the one `api/pages.py` uses.
 
 Two synthetic pages with the markup of Hydra's `jobset-eval.tt` / `renderBuildListBody` (today's template):
   (a) a comparison with 250 rows in each of the 8 tabs (what `/eval/N` answers without `full=1`);
   (b) `full=1` of a 250,000-build comparison (every row of every tab).
-selectolax's modest backend is gone since selectolax 1.0 (it raises ImportError), so lexbor stands
-for selectolax. Each candidate extracts the same thing (per tab: status title, build id, job, package name, system) in its own
-process, so its peak RSS is its own. Full-tree parsers get the whole body, as they need it; streaming parsers are
+selectolax's modest backend is gone since selectolax 1.0 (it raises ImportError), so lexbor stands for
+selectolax. Each candidate extracts the same thing (per tab: status title, build id, job, package name, system)
+in its own process, so its peak RSS is its own. Full-tree parsers get the whole body, as they need it; streaming parsers are
 fed 64 KiB chunks, as an HTTP response arrives. Run:
     python bench/parsers.py [--rows-full 250000] [--repeat 3]
 """
@@ -67,7 +68,7 @@ def _row(build_id: int, job: str, system: str, title: str) -> str:
 def page(per_tab: dict[str, int], cap: int | None) -> str:
     """A comparison page; `cap` = 250 renders the omitted-rows marker as Hydra does without full=1."""
     rng = random.Random(9)
-    out = ['<!DOCTYPE html>\n<html><head><title>Evaluation 1 of jobset nixpkgs:trunk</title></head><body>\n']
+    out = ["<!DOCTYPE html>\n<html><head><title>Evaluation 1 of jobset nixpkgs:trunk</title></head><body>\n"]
     out.append(f'<p>Comparisons are relative to <tt>nixpkgs:trunk</tt> evaluation <a href="{BASE}/eval/0">0</a>.</p>')
     out.append('<ul class="nav nav-tabs">\n')
     for tab, label, _ in TABS:
@@ -89,13 +90,17 @@ def page(per_tab: dict[str, int], cap: int | None) -> str:
             job = f"python3Packages.pkg{tab[5:]}{i}.x86_64-linux"
             system = rng.choice(("x86_64-linux", "aarch64-linux", "x86_64-darwin"))
             if tab == "tabs-removed":
-                out.append(f'<tr><td><a href="{BASE}/job/nixpkgs/trunk/{job}">{job}</a></td><td><tt>{system}</tt></td></tr>\n')
+                out.append(
+                    f'<tr><td><a href="{BASE}/job/nixpkgs/trunk/{job}">{job}</a></td><td><tt>{system}</tt></td></tr>\n'
+                )
                 continue
             title = "Queued" if tab == "tabs-unfinished" else rng.choice(tuple(ICONS)[:4])
             build_id += 1
             out.append(_row(build_id, job, system, title))
         if shown < n:
-            out.append(f'<tr><td class="centered" colspan="6"><a href="?full=1{"#" + tab}"><em>({n - shown} more builds omitted)</em></a></td></tr>\n')
+            out.append(
+                f'<tr><td class="centered" colspan="6"><a href="?full=1{"#" + tab}"><em>({n - shown} more builds omitted)</em></a></td></tr>\n'
+            )
         out.append("    </tbody>\n  </table>\n  </div>\n")
     out.append("</div>\n</body></html>\n")
     return "".join(out)
@@ -327,10 +332,7 @@ def _peak_kib() -> int:
 def child(name: str, path: Path) -> None:
     """Runs one candidate once and prints {seconds, peak_rss_mb, rows}."""
     start = time.perf_counter()
-    if name in TREE:
-        rows = TREE[name](path.read_bytes())
-    else:
-        rows = STREAM[name](_chunks(path))
+    rows = TREE[name](path.read_bytes()) if name in TREE else STREAM[name](_chunks(path))
     seconds = time.perf_counter() - start
     peak = _peak_kib()
     total = sum(len(r) for r in rows.values())

@@ -21,6 +21,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from hydra_tui import __version__
+from hydra_tui.api.comparison import Comparison
 from hydra_tui.api.errors import (
     ActionFailedError,
     BadResponseError,
@@ -47,11 +48,21 @@ from hydra_tui.api.models import (
     SearchResult,
     User,
 )
+from hydra_tui.api.pages import (
+    BuildSteps,
+    EvalSummary,
+    read_build_steps,
+    read_comparison,
+    read_evals,
+)
 from hydra_tui.api.rows import BuildRows
 
 USER_AGENT = f"hydra-tui/{__version__} (+https://github.com/hydra-tui/hydra-tui)"
 SESSION_COOKIE = "hydra_session"
 JSON_TYPES = ("application/json", "text/x-json")
+HTML_ACCEPT = "text/html,application/xhtml+xml;q=0.9"
+#: Pages bigger than this are parsed in a worker thread, so the event loop keeps drawing.
+PARSE_IN_THREAD = 1_000_000
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 
 M = TypeVar("M", bound=BaseModel)
@@ -229,10 +240,14 @@ class HydraClient:
         retry: bool | None = None,
         login: bool = False,
         background: bool = False,
+        accept: str | None = None,
     ) -> httpx.Response:
         """Send one request with rate limiting, the in-flight cap and retries; raise typed errors.
-        A `background` request gives way to everything else within the rate limit."""
+        A `background` request gives way to everything else within the rate limit; `accept` replaces the
+        JSON Accept header (Hydra's pages)."""
         headers = {"Referer": self.base_url + "/"} if method == "POST" else {}
+        if accept:
+            headers["Accept"] = accept
         retry = (method == "GET") if retry is None else retry
         attempt = 0
         while True:
@@ -382,6 +397,76 @@ class HydraClient:
         if not isinstance(data, list):
             raise BadResponseError(f"{path} sent an object where a list was expected.")
         return BuildRows.from_builds(data)
+
+    # --- Hydra's HTML pages (what the JSON lacks) -------------------------------------------------------
+
+    async def get_html(
+        self, path: str, params: dict[str, Any] | None = None, *, background: bool = False
+    ) -> tuple[bytes, str]:
+        """A page as HTML (same User-Agent and rate limit as everything else): its body and its URL."""
+        response = await self.request("GET", path, params=params, background=background, accept=HTML_ACCEPT)
+        url = str(response.request.url)
+        ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if "html" not in ctype:
+            kind = "JSON" if ctype in JSON_TYPES else f"'{ctype or 'nothing'}'"
+            path = urlsplit(url).path
+            raise BadResponseError(f"{path} answered with {kind} where an HTML page was expected.", url=url)
+        return response.content, url
+
+    async def compare(
+        self,
+        eval_id: int,
+        *,
+        compare: int | str | None = None,
+        filter: str = "",
+        full: bool = False,
+        background: bool = False,
+    ) -> Comparison:
+        """Hydra's comparison of evaluation `eval_id` with another (`/eval/N` as HTML). `compare` is an
+        evaluation id, "-SECONDS" (this jobset that much earlier) or a jobset name; None: the previous one.
+        `filter` keeps jobs whose name contains it (on the server); `full` lists every row, not 250 a tab."""
+        params: dict[str, Any] = {}
+        if compare is not None:
+            params["compare"] = compare
+        if filter:
+            params["filter"] = filter
+        if full:
+            params["full"] = 1
+        body, url = await self.get_html(f"/eval/{eval_id}", params or None, background=background)
+        if len(body) > PARSE_IN_THREAD:
+            return await asyncio.to_thread(read_comparison, body, url, eval_id)
+        return read_comparison(body, url, eval_id)
+
+    async def eval_job(self, eval_id: int, job: str) -> int | None:
+        """The build of `job` in evaluation `eval_id` (`/eval/N/job/JOB` redirects to it), None when the
+        evaluation has no such job."""
+        path = f"/eval/{eval_id}/job/{_seg(job)}"
+        try:
+            response = await self.request("GET", path, accept=HTML_ACCEPT)
+        except NotFoundError:
+            return None
+        location = response.headers.get("location", "")
+        found = re.search(r"/build/(\d+)(?:/|$)", urlsplit(location).path) if response.is_redirect else None
+        if not found:
+            raise BadResponseError(
+                f"{path} answered {response.status_code} where a redirect to the job's build was expected.",
+                url=str(response.request.url),
+            )
+        return int(found.group(1))
+
+    async def eval_summaries(self, project: str, jobset: str, page: int = 1) -> list[EvalSummary]:
+        """A page of evaluations with their counts (succeeded, failed, queued, change): the HTML page has them,
+        the JSON does not."""
+        path = f"/jobset/{_seg(project)}/{_seg(jobset)}/evals"
+        body, url = await self.get_html(path, {"page": page} if page > 1 else None)
+        return read_evals(body, url)
+
+    async def build_steps(self, build_id: int, *, background: bool = False) -> BuildSteps:
+        """A build's failed and running steps, with the build each failure was propagated from."""
+        body, url = await self.get_html(f"/build/{build_id}", background=background)
+        if len(body) > PARSE_IN_THREAD:
+            return await asyncio.to_thread(read_build_steps, body, build_id, url)
+        return read_build_steps(body, build_id, url)
 
     async def build(self, build_id: int) -> Build:
         return await self._get_model(Build, f"/build/{build_id}")

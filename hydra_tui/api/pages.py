@@ -16,6 +16,7 @@ A page that lacks its anchors raises `PageError`, naming the page and what was m
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -92,10 +93,9 @@ class _Reader:
         self._parser.feed(chunk.encode("utf-8", "surrogatepass") if isinstance(chunk, str) else chunk)
 
     def finish(self) -> None:
-        try:
+        # An empty or cut-off document: what was read is checked by the caller.
+        with contextlib.suppress(etree.Error):
             self._parser.close()
-        except etree.Error:
-            pass  # an empty or cut-off document: what was read is checked by the caller
 
     # lxml's target interface
     def start(self, tag: str, attrib: dict[str, str]) -> None: ...
@@ -519,7 +519,8 @@ class _StepsReader(_Reader):
             return
         what_cell = cell("what")
         what = what_cell.split(" of ", 1)[0] if " of " in what_cell else what_cell
-        outputs = ", ".join(p.strip() for p in _text(row.tt).split(",") if p.strip()) if row.tt else (what_cell.split(" of ", 1)[1] if " of " in what_cell else "")
+        paths = _text(row.tt) if row.tt else what_cell.partition(" of ")[2]
+        outputs = ", ".join(p.strip() for p in paths.split(",") if p.strip())
         status, message, propagated = self._read_status()
         step = Step(
             nr=int(nr_text),
