@@ -88,7 +88,7 @@ def test_hostile_text_is_decoded_then_cleaned() -> None:
         ("a\x1b[31mred\x1b[0m", "ared"),
         ("t\x1b]0;title\x07x", "tx"),
         ("c1\x9b2Jz\x85", "c1z"),
-        ("bidi\u202eevil\u202c\u2066iso\u2069\u200e\u061c", "bidievilisoXX".replace("XX", "")),
+        ("bidi\u202eevil\u202c\u2066iso\u2069\u200e\u061c", "bidieviliso"),
         ("zero\u200b\u200d\u2060\ufeffwidth", "zerowidth"),
         ("line\u2028sep\u2029x\ttab\n", "linesepxtab"),
         ("ünïcödé ✓", "ünïcödé ✓"),
@@ -174,7 +174,8 @@ def test_failed_steps_2026() -> None:
     # entities decoded, the escape sequence dropped, markup-like text literal
     assert first.message == "build of '/nix/store/cccc-openssl.drv' failed [/red]"
     assert first.propagated_from == 5002 and not first.running
-    assert (cached.nr, cached.what, cached.status, cached.propagated_from) == (3, "Substitution", "Cached failure", None)
+    assert (cached.nr, cached.what, cached.status) == (3, "Substitution", "Cached failure")
+    assert cached.propagated_from is None
     assert (resolved.what, resolved.outputs, resolved.status) == (
         "Resolution",
         "/nix/store/eeee-curl-8.11.0.drv",
@@ -224,3 +225,14 @@ def test_steps_heading_without_its_table_is_a_page_error() -> None:
     html = b'<div id="tabs-summary"><h3>Failed build steps</h3><p>layout changed</p></div>'
     with pytest.raises(PageError, match="Failed build steps"):
         read_build_steps(html, 8, "https://h/build/8")
+
+
+def test_comparison_fed_in_small_chunks_reads_the_same() -> None:
+    from hydra_tui.api.pages import ComparisonReader
+
+    body = page("eval_2026.html")
+    reader = ComparisonReader("/eval/1002")
+    for i in range(0, len(body), 97):
+        reader.feed(body[i : i + 97])
+    reader.finish()
+    assert reader.result() == read_comparison(body, "/eval/1002")
