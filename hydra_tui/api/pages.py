@@ -58,7 +58,7 @@ ICON_TITLES: dict[str, BuildState] = {
     "Queued": BuildState.QUEUED,
 }
 
-_BUILD_LINK = re.compile(r"/build/(\d+)/?(?:[?#].*)?$")
+_BUILD_LINK = re.compile(r"/build/(\d+)/?(?:[?#]|$)")
 _EVAL_LINK = re.compile(r"/eval/(\d+)/?(?:[?#].*)?$")
 _TAB_COUNT = re.compile(r"\(\s*([\d,]+)\s*\)\s*$")
 _OMITTED = re.compile(r"\(\s*([\d,]+) more (?:builds|jobs) omitted\s*\)")
@@ -79,7 +79,8 @@ def _path(url: str) -> str:
 
 
 def _build_id(href: str) -> int | None:
-    found = _BUILD_LINK.search(urlsplit(href).path)
+    """N of a link to `/build/N` (not of `/build/N/step/2` or `/build/N/log`)."""
+    found = _BUILD_LINK.search(href)
     return int(found.group(1)) if found else None
 
 
@@ -231,10 +232,10 @@ class ComparisonReader(_Reader):
     def _finish_row(self, change: Change, row: _Row) -> None:
         if row.header:
             return
-        whole = _text(part for cell in row.cells for part in cell)
-        omitted = _OMITTED.search(whole)
-        if omitted:
-            self.omitted[change] = _number(omitted.group(1))
+        if not row.title and not row.tt:  # not a build or job row: perhaps "(N more builds omitted)"
+            omitted = _OMITTED.search(_text(part for cell in row.cells for part in cell))
+            if omitted:
+                self.omitted[change] = _number(omitted.group(1))
             return
         system = _text(row.tt)
         if change is Change.REMOVED:
