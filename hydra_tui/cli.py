@@ -20,6 +20,7 @@ examples:
 
 subcommands (each has --help):
   watch PROJECT:JOBSET   watch one jobset; line or JSON output for scripts
+  report PROJECT:JOBSET  what an evaluation newly breaks and why (text, Markdown or JSON)
   demo-server            run the demo Hydra alone, for curl or other clients
   logout                 forget the saved login of a server
 
@@ -127,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo_server(args[1:])
         if args and args[0] == "logout":
             return _logout(args[1:])
+        if args and args[0] == "report":
+            from hydra_tui.report.cli import report_main
+
+            return report_main(args[1:])
         if args and args[0] == "watch":
             from hydra_tui.watch.cli import watch_main
 

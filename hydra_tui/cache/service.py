@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from hydra_tui.api.client import HydraClient
+from hydra_tui.api.comparison import Change, Comparison
 from hydra_tui.api.errors import BadResponseError, HydraError, ServerError, UnreachableError
 from hydra_tui.api.models import Build, JobsetOverview
 from hydra_tui.api.rows import BuildRows
@@ -35,6 +36,12 @@ def _rows_pace(value: Any) -> float:
     counts = value.counts()
     pending = counts.get(BuildState.QUEUED, 0) + counts.get(BuildState.RUNNING, 0)
     return 10 if pending or value.partial else 120
+
+
+def _compare_pace(value: Any) -> float:
+    if isinstance(value, Comparison) and value.count(Change.QUEUED):
+        return 30
+    return 300
 
 
 def _build_pace(value: Any) -> float:
@@ -79,6 +86,18 @@ class DataService:
             return key, lambda: c.build(args[0]), _build_pace
         if kind == "log_tail":
             return key, lambda: c.log_tail(args[0], args[1]), steady(10)
+        if kind == "compare":  # (eval id, compare spec or None, filter, full)
+            return (
+                key,
+                lambda: c.compare(args[0], compare=args[1], filter=args[2], full=args[3], background=background),
+                _compare_pace,
+            )
+        if kind == "build_steps":
+            return key, lambda: c.build_steps(args[0], background=background), steady(300)
+        if kind == "eval_job":  # (eval id, job name) → build id or None
+            return key, lambda: c.eval_job(args[0], args[1]), steady(300)
+        if kind == "eval_summaries":  # (project, jobset, page)
+            return key, lambda: c.eval_summaries(args[0], args[1], args[2]), steady(60)
         raise ValueError(f"unknown kind of data: {kind}")
 
     def subscribe(self, kind: str, *args: Any, on_change: Callable[[Entry], None]) -> Subscription:

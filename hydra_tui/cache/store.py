@@ -24,12 +24,24 @@ FRESHNESS: dict[str, float] = {
     "eval_builds": 20,
     "build": 15,
     "user": 600,
+    "compare": 60,
+    "build_steps": 3600,  # a finished build's steps never change; running ones are polled by their screen
+    "eval_job": 600,
+    "eval_summaries": 60,
 }
 
 
 # How many entries of a kind may stay cached once no screen shows them (the rest are dropped, oldest first),
 # so that a long session that visits many nixpkgs-sized evaluations does not keep them all.
-KEEP_UNWATCHED: dict[str, int] = {"eval_builds": 2, "log_tail": 4, "build": 300, "eval": 20, "evals": 40}
+KEEP_UNWATCHED: dict[str, int] = {
+    "eval_builds": 2,
+    "log_tail": 4,
+    "build": 300,
+    "eval": 20,
+    "evals": 40,
+    "compare": 6,
+    "eval_job": 200,
+}
 
 
 @dataclass
