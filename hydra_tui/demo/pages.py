@@ -76,9 +76,15 @@ _BUSY = {1: "Preparing", 10: "Connecting", 20: "Sending inputs", 30: "Building",
 _BUSY |= {40: "Receiving outputs", 50: "Post-processing"}
 
 
+_SPECIAL = re.compile(r'[&<>"]')
+
+
 def esc(value: object) -> str:
     """Template::Plugin::HTML's escape: & < > " only; control characters pass through."""
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    text = str(value)
+    if not _SPECIAL.search(text):
+        return text
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 @dataclass
@@ -180,12 +186,16 @@ def build_list_header() -> str:
 def build_list_body(ctx: Ctx, rows: Iterable[Row]) -> str:
     out: list[str] = []
     append = out.append
-    build_uri = ctx.base + "/build/"
+    build_uri = esc(ctx.base + "/build/")
+    icons: dict[tuple[bool, int | None], str] = {}
     for row in rows:
-        link = esc(build_uri + str(row.id))
+        link = build_uri + str(row.id)
         when = relative_date(ctx, row.stoptime) if row.stoptime else "-"
+        icon = icons.get((row.finished, row.buildstatus))
+        if icon is None:
+            icon = icons[(row.finished, row.buildstatus)] = status_icon(ctx, row.finished, row.buildstatus)
         append(
-            f"<tr>\n<td>{status_icon(ctx, row.finished, row.buildstatus)}</td>\n"
+            f"<tr>\n<td>{icon}</td>\n"
             f'<td><a class="row-link" href="{link}">{row.id}</a></td>\n'
             f'<td><a href="{link}">{esc(row.job)}</a></td>\n'
             f'<td class="nowrap">{when}</td>\n<td>{esc(row.nixname)}</td>\n'

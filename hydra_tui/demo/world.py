@@ -489,7 +489,7 @@ class World:
                 self._drv_index.setdefault(store_hash("drv" + str(build_id)), build_id)
         return self._drv_index
 
-    def _big_build(self, build_id: int) -> Build | None:
+    def _big_build(self, build_id: int, with_evals: bool = True) -> Build | None:
         where = self.big.locate(build_id)
         if where is None:
             return None
@@ -519,7 +519,7 @@ class World:
             start_at=start,
             finish_at=finish,
             outcome=outcome,
-            evals=[self.big_evals[j] for j in self.big.evals_of(build_id, k, slot)],
+            evals=[self.big_evals[j] for j in self.big.evals_of(build_id, k, slot)] if with_evals else [],
             log_lines=40 + h % 200,
         )
         if outcome == 4:
@@ -788,7 +788,7 @@ class World:
 
     def big_row(self, k: int, slot: int) -> Row:
         build_id = self.big.eval_arrays(k).ids[slot]
-        build = self.big_overrides.get(build_id) or self._big_build(build_id)
+        build = self.big_overrides.get(build_id) or self._big_build(build_id, with_evals=False)
         assert build is not None
         return self.row(build)
 
