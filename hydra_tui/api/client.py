@@ -375,9 +375,22 @@ class HydraClient:
     async def latest_eval(self, project: str, jobset: str) -> EvalDetail:
         response = await self.request("GET", f"/jobset/{_seg(project)}/{_seg(jobset)}/latest-eval")
         if response.is_redirect:
-            location = urlsplit(urljoin(self.base_url + "/", response.headers.get("location", "")))
-            return await self.eval(int(location.path.rstrip("/").rsplit("/", 1)[-1]))
+            return await self.eval(self._redirect_id(response, "latest-eval"))
         return self._eval_detail(self._json(response), "latest-eval")
+
+    async def latest_eval_id(self, project: str, jobset: str) -> int:
+        """The id of the jobset's newest evaluation, from the redirect alone (no build ids are sent)."""
+        response = await self.request("GET", f"/jobset/{_seg(project)}/{_seg(jobset)}/latest-eval")
+        if response.is_redirect:
+            return self._redirect_id(response, "latest-eval")
+        return self._eval_detail(self._json(response), "latest-eval").eval.id
+
+    def _redirect_id(self, response: httpx.Response, what: str) -> int:
+        location = urlsplit(urljoin(self.base_url + "/", response.headers.get("location", "")))
+        tail = location.path.rstrip("/").rsplit("/", 1)[-1]
+        if not tail.isdigit():
+            raise BadResponseError(f"{what} redirected to {location.path!r}, which names no evaluation.")
+        return int(tail)
 
     async def eval(self, eval_id: int) -> EvalDetail:
         path = f"/eval/{eval_id}"

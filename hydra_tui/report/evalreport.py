@@ -136,7 +136,7 @@ async def build_report(
 
     if eval_id is None:
         say(f"Finding the latest evaluation of {project}:{jobset}…")
-        eval_id = (await service.client.latest_eval(project, jobset)).id
+        eval_id = await service.client.latest_eval_id(project, jobset)
     say(f"Comparing evaluation {eval_id}…")
     comparison = await whole_comparison(service, eval_id, compare)
     in_scope = scope(comparison, all_failures=all_failures)
