@@ -132,6 +132,7 @@ class DemoServer:
 def serve_forever(port: int, host: str = "127.0.0.1", seed: int = 1, faults: Faults | None = None) -> None:
     """`hydra-tui demo-server`: serve until interrupted."""
     world = World(seed=seed)
+    world.big.warm()  # the nixpkgs-sized jobset's arrays, so that no first request pays for them
     if faults is not None:
         print(f"Fault modes on: {faults}")
     print(f"Demo Hydra listening on http://{host}:{port}  (users: alice/alice-pw with roles, bob/bob-pw without)")

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from hydra_tui.demo import render
+from hydra_tui.demo import pages, render
 from hydra_tui.demo.faults import Faults
 from hydra_tui.demo.world import EVALS_PER_PAGE, TOO_BIG_TO_LIST, DemoError, World
 
@@ -65,6 +65,14 @@ def respond(request: web.Request, data: Any, *, status: int = 200, title: str = 
     if wants_json(request):
         return web.Response(body=json.dumps(data), status=status, content_type="application/json")
     return html_page(title, "<pre>" + html.escape(json.dumps(data, indent=1)[:2000]) + "</pre>", status)
+
+
+def html_answer(text: str, status: int = 200) -> web.Response:
+    return web.Response(text=text, status=status, content_type="text/html", charset="utf-8")
+
+
+def page_ctx(request: web.Request) -> pages.Ctx:
+    return pages.Ctx(base=str(request.url.origin()), now=request.app[WORLD].now())
 
 
 def session_user(request: web.Request) -> str | None:
@@ -253,6 +261,8 @@ async def jobset_evals(request: web.Request) -> web.Response:
         body["previous"] = f"?page={page - 1}"
     if page < last:
         body["next"] = f"?page={page + 1}"
+    if not wants_json(request):
+        return html_answer(pages.evals_page(page_ctx(request), world, j, page, EVALS_PER_PAGE))
     return respond(request, body, title="Evaluations")
 
 
@@ -267,8 +277,30 @@ async def latest_eval(request: web.Request) -> web.Response:
 
 @routes.get("/eval/{id}")
 async def eval_(request: web.Request) -> web.Response:
-    ev = request.app[WORLD].eval(_int(request.match_info["id"], "evaluation ID"))
-    return respond(request, render.eval_json(ev), title=f"Evaluation {ev.id}")
+    world = request.app[WORLD]
+    ev = world.eval(_int(request.match_info["id"], "evaluation ID"))
+    if wants_json(request):
+        return respond(request, render.eval_json(ev), title=f"Evaluation {ev.id}")
+    # The comparison page (JobsetEval.pm view_GET, jobset-eval.tt).
+    other = world.comparison_source(ev, request.query.get("compare"))
+    text = request.query.get("filter", "")
+    compared = world.compare(ev, other, text)
+    view = pages.EvalView(filter=text, full=request.query.get("full", "0") == "1", params=dict(request.query))
+    signed_in = session_user(request) is not None
+    return html_answer(pages.eval_page(page_ctx(request), world, ev, other, compared, view, signed_in))
+
+
+@routes.get("/eval/{id}/job/{tail:.+}")
+async def eval_job(request: web.Request) -> web.Response:
+    """JobsetEval.pm `job`: 302 to the build of that job in this evaluation, a trailing path kept."""
+    world = request.app[WORLD]
+    ev = world.eval(_int(request.match_info["id"], "evaluation ID"))
+    job, _, rest = request.match_info["tail"].partition("/")
+    build_id = world.eval_job(ev, job)
+    if build_id is None:
+        raise DemoError(404, "This evaluation has no job with the specified name.")
+    target = f"{request.url.origin()}/build/{build_id}" + (f"/{rest}" if rest else "")
+    raise web.HTTPFound(target)
 
 
 @routes.get("/eval/{id}/builds")
@@ -297,7 +329,7 @@ async def eval_action(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     role, apply = _EVAL_ACTIONS[action]
     world.require_role(session_user(request), role, ev.project)
-    ids = ev.build_ids if not isinstance(ev.build_ids, range) else [i for i in world.big_overrides if i in ev.build_ids]
+    ids = ev.build_ids if ev.big < 0 else [i for i in list(world.big_overrides) if i in ev.build_ids]
     for build_id in ids:
         apply(world, world.build(build_id))
     raise web.HTTPFound(f"{request.url.origin()}/eval/{ev.id}")
@@ -307,7 +339,27 @@ async def eval_action(request: web.Request) -> web.Response:
 async def build(request: web.Request) -> web.Response:
     world = request.app[WORLD]
     b = world.build(_int(request.match_info["id"], "build ID"))
+    if not wants_json(request):
+        return html_answer(pages.build_page(page_ctx(request), world, b))
     return respond(request, render.build_json(world, b), title=f"Build {b.id}")
+
+
+@routes.get("/build/{id}/step/{nr}/log{raw:(/raw|/tail)?}")
+async def step_log(request: web.Request) -> web.Response:
+    """A step's log: the log of the derivation it built (the culprit's, for a propagated failure)."""
+    world = request.app[WORLD]
+    b = world.build(_int(request.match_info["id"], "build ID"))
+    nr = _int(request.match_info["nr"], "step number")
+    step = next((s for s in world.steps(b) if s.nr == nr), None)
+    if step is None or not step.drvpath:
+        raise DemoError(404, "Log not found.")
+    owner = world.build(step.propagatedfrom) if step.propagatedfrom else b
+    lines = list(world.log(owner))
+    if request.match_info["raw"] == "/tail":
+        lines = lines[-50:]
+    if request.match_info["raw"]:
+        return web.Response(text="\n".join(lines) + "\n", content_type="text/plain", charset="utf-8")
+    return html_page(f"Log of step {nr} of build {b.id}", "<pre>" + html.escape("\n".join(lines)) + "</pre>")
 
 
 @routes.get("/build/{id}/constituents")
@@ -420,9 +472,9 @@ async def api_latestbuilds(request: web.Request) -> web.Response:
     world = request.app[WORLD]
     nr = _nr(request)
     now = world.now()
-    filters = {k: request.query[k] for k in ("project", "jobset", "job", "system") if k in request.query}
+    filters = {k: request.query[k] for k in ("project", "jobset", "job", "system") if request.query.get(k)}
     found = []
-    for b in sorted(world.builds.values(), key=lambda b: -b.id):
+    for b in world.builds_newest_first(filters):
         if b.phase(now) != "finished" or any(getattr(b, k) != v for k, v in filters.items()):
             continue
         found.append(render.api_build_json(world, b))
@@ -505,7 +557,7 @@ async def search(request: web.Request) -> web.Response:
 async def global_evals(request: web.Request) -> web.Response:
     world = request.app[WORLD]
     page = max(1, _int(request.query.get("page", "1"), "page"))
-    ids = sorted((i for i, e in world.evals.items() if not isinstance(e.build_ids, range)), reverse=True)
+    ids = sorted((i for i, e in world.evals.items() if e.big < 0), reverse=True)
     out = []
     for eval_id in ids[(page - 1) * EVALS_PER_PAGE : page * EVALS_PER_PAGE]:
         ev = world.evals[eval_id]

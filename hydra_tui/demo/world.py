@@ -7,19 +7,23 @@ with its planned outcome) unless an action changed it, so nothing needs to tick.
 
 from __future__ import annotations
 
+import heapq
 import random
+import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from hydra_tui.clock import Clock, SystemClock
-from hydra_tui.demo import data
+from hydra_tui.demo import bigset, data
+from hydra_tui.demo.bigset import BIG_BASE_ID, BIG_EVAL_SIZE
 from hydra_tui.demo.data import mix, store_hash
+from hydra_tui.demo.diff import BigDiff, Cat, Compared, Item, Row, build_diff, like_pattern
 
-BIG_EVAL_SIZE = 250_000
+__all__ = ["BIG_BASE_ID", "BIG_EVAL_SIZE", "Build", "DemoError", "Eval", "Step", "World"]
+
 HUGE_LOG_LINES = 2_400_000
-BIG_BASE_ID = 10_000_000
 TOO_BIG_TO_LIST = 50_000  # /eval/N/builds answers 504 past this, as hydra.nixos.org does for nixpkgs
 EVALS_PER_PAGE = 20
 
@@ -75,6 +79,53 @@ class Build:
 
 
 @dataclass
+class Step:
+    """One build step, as `/build/N` lists them (Hydra's BuildSteps row)."""
+
+    nr: int
+    drvpath: str
+    outputs: list[str]
+    status: int | None  # None while busy
+    busy: int = 0  # 30: building
+    starttime: int | None = None
+    stoptime: int | None = None
+    machine: str = ""
+    errormsg: str = ""
+    propagatedfrom: int | None = None
+    type: int = 0  # 0 build, 1 substitution
+
+
+class BigIds(Sequence[int]):
+    """The build ids of a nixpkgs-sized evaluation, computed on first use."""
+
+    def __init__(self, model: bigset.BigModel, k: int) -> None:
+        self.model = model
+        self.k = k
+
+    def _ids(self) -> Sequence[int]:
+        return self.model.eval_arrays(self.k).sorted_ids()
+
+    def __len__(self) -> int:
+        return len(self.model.eval_arrays(self.k))
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[int]: ...
+    def __getitem__(self, index: int | slice) -> int | Sequence[int]:
+        return self._ids()[index]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._ids())
+
+    def __contains__(self, build_id: object) -> bool:
+        if not isinstance(build_id, int):
+            return False
+        where = self.model.locate(build_id)
+        return where is not None and self.model.eval_arrays(self.k).ids[where[1]] == build_id
+
+
+@dataclass
 class Eval:
     id: int
     project: str
@@ -82,9 +133,11 @@ class Eval:
     timestamp: int
     inputs: dict[str, dict[str, Any]]
     flake: str | None
-    build_ids: range | list[int]
+    build_ids: Sequence[int]
     checkouttime: int = 3
     evaltime: int = 42
+    big: int = -1  # the index of a nixpkgs-sized evaluation in its model, -1 for an ordinary one
+    has_error: bool = False
 
 
 @dataclass
@@ -151,7 +204,9 @@ class World:
         self.eval_delay = 3.0
         self._next_eval = 1000
         self._next_build = 100_000
-        self._big_counts: dict[int, dict[str, int]] = {}
+        self.big = bigset.model(seed)
+        self.big_evals: list[int] = []
+        self._compared: dict[tuple[int, int, str], Compared] = {}
         self._drv_index: dict[str, int] = {}
         self._build()
 
@@ -216,7 +271,7 @@ class World:
             self._new_eval(staging, at=t0 - (4 - k) * 7200, live=False)
         self._new_eval(staging, at=t0 - 300, live=True)
         broken = self._jobset(hello, "broken", "a jobset whose evaluation fails", jobs=data.HELLO_JOBS[:3])
-        self._new_eval(broken, at=t0 - 5 * 86400, live=False)
+        self._new_eval(broken, at=t0 - 5 * 86400, live=False).has_error = True
         broken.errormsg = data.ERROR_TEXT
         broken.errortime = t0 - 900
         broken.lastcheckedtime = t0 - 900
@@ -231,8 +286,8 @@ class World:
         trunk = self._jobset(
             nixpkgs, "trunk", "nixpkgs master, full size", systems=data.SYSTEMS[:2], checkinterval=14400
         )
-        for k in range(3):
-            self._big_eval(trunk, k, at=t0 - (3 - k) * 6 * 3600)
+        for k in range(bigset.NEVALS):
+            self._big_eval(trunk, k, at=t0 - (bigset.NEVALS - k) * 6 * 3600)
         small = self._jobset(nixpkgs, "nixos-small", "a small channel jobset", jobs=data.HELLO_JOBS[:6])
         for k in range(4):
             self._new_eval(small, at=t0 - (4 - k) * 5 * 3600, live=False)
@@ -380,7 +435,6 @@ class World:
         eval_id = self._next_eval
         self._next_eval += 1
         inputs, flake = self._eval_inputs(jobset, k)
-        start = BIG_BASE_ID + k * 1000
         ev = Eval(
             id=eval_id,
             project=jobset.project,
@@ -388,10 +442,12 @@ class World:
             timestamp=at,
             inputs=inputs,
             flake=flake,
-            build_ids=range(start, start + BIG_EVAL_SIZE),
+            build_ids=BigIds(self.big, k),
             evaltime=2400,
+            big=k,
         )
         self.evals[eval_id] = ev
+        self.big_evals.append(eval_id)
         jobset.evals.append(eval_id)
 
     # --- lookups ---------------------------------------------------------------------------------
@@ -415,7 +471,7 @@ class World:
         return ev
 
     def is_big(self, build_id: int) -> bool:
-        return BIG_BASE_ID <= build_id < BIG_BASE_ID + 3 * 1000 + BIG_EVAL_SIZE
+        return BIG_BASE_ID <= build_id < BIG_BASE_ID + bigset.NEVALS * bigset.ID_STRIDE
 
     def build(self, build_id: int) -> Build:
         build = self.builds.get(build_id) or self.big_overrides.get(build_id)
@@ -433,42 +489,128 @@ class World:
                 self._drv_index.setdefault(store_hash("drv" + str(build_id)), build_id)
         return self._drv_index
 
-    def _big_build(self, build_id: int) -> Build:
+    def _big_build(self, build_id: int, with_evals: bool = True) -> Build | None:
+        where = self.big.locate(build_id)
+        if where is None:
+            return None
+        k, slot = where
+        status = self.big.eval_arrays(k).status[slot]
+        at = self.evals[self.big_evals[k]].timestamp
         h = mix(build_id)
-        word = data.BIG_WORDS[h % len(data.BIG_WORDS)]
-        prefix = data.BIG_PREFIXES[(h >> 8) % len(data.BIG_PREFIXES)]
-        system = data.SYSTEMS[(h >> 12) % 2]
-        variant = build_id % 997
-        job = f"{prefix}{word}{'' if variant < 300 else f'_{variant}'}.{system}"
-        offset = build_id - BIG_BASE_ID
-        evals = [
-            e
-            for e in self.projects["nixpkgs"].jobsets["trunk"].evals
-            if offset - (self.evals[e].build_ids.start - BIG_BASE_ID) in range(BIG_EVAL_SIZE)
-        ]
-        latest = evals[-1] == self.projects["nixpkgs"].jobsets["trunk"].evals[-1]
-        bucket = (h >> 16) % 1000
-        at = self.evals[evals[0]].timestamp
-        if latest and offset >= 2 * 1000 + BIG_EVAL_SIZE - 40_000:
-            start, finish, outcome = None, None, 0  # the newest builds are still queued
-        else:
-            outcome = 0 if bucket < 975 else (1 if bucket < 990 else 2)
-            start = at + 600 + (h >> 20) % 7200
-            finish = start + 20 + (h >> 4) % 900
-        return Build(
+        p = slot >> 1
+        start, finish = self._big_times(build_id, at)
+        outcome = status
+        if status == bigset.QUEUED:
+            start, finish, outcome = None, None, 0
+        elif status == bigset.RUNNING:
+            start, finish, outcome = at + 6 * 3600 - 60 - h % 3000, at + 40 * 86400, 0
+        elif status == 2:
+            culprit = self.big.culprit_of(k, slot)
+            if culprit is not None:
+                start = finish = self._big_times(culprit, at)[1] + 10 + h % 600
+        build = Build(
             id=build_id,
             project="nixpkgs",
             jobset="trunk",
-            job=job,
-            system=system,
-            nixname=f"{word}-{1 + h % 9}.{h % 20}",
+            job=bigset.slot_job(slot),
+            system=bigset.slot_system(slot),
+            nixname=f"{bigset.package_word(p)}-{1 + h % 9}.{h % 20}",
             timestamp=at,
             start_at=start,
             finish_at=finish,
             outcome=outcome,
-            evals=evals,
+            evals=[self.big_evals[j] for j in self.big.evals_of(build_id, k, slot)] if with_evals else [],
             log_lines=40 + h % 200,
         )
+        if outcome == 4:
+            build.cancelled_at = start
+        return build
+
+    @staticmethod
+    def _big_times(build_id: int, at: int) -> tuple[int, int]:
+        h = mix(build_id)
+        start = at + 600 + (h >> 20) % 7200
+        return start, start + 20 + (h >> 4) % 900
+
+    def big_status(self, k: int, slot: int) -> int | None:
+        """The status of the build of `slot` in big evaluation k now: None while unfinished."""
+        build_id = self.big.eval_arrays(k).ids[slot]
+        override = self.big_overrides.get(build_id)
+        if override is not None:
+            return override.status(self.now())
+        status = self.big.eval_arrays(k).status[slot]
+        return None if status in (bigset.QUEUED, bigset.RUNNING) else status
+
+    def culprit(self, build: Build) -> int | None:
+        """The build a dependency failure was propagated from."""
+        if self.is_big(build.id):
+            where = self.big.locate(build.id)
+            return self.big.culprit_of(*where) if where is not None else None
+        for ev_id in build.evals[:1]:
+            now = self.now()
+            for other_id in self.evals[ev_id].build_ids:
+                other = self.builds.get(other_id)
+                if other and other.id != build.id and other.system == build.system and other.status(now) == 1:
+                    return other.id
+        return None
+
+    def steps(self, build: Build) -> list[Step]:
+        """The build's steps as Hydra's queue runner records them."""
+        now = self.now()
+        phase = build.phase(now)
+        if phase == "queued":
+            return []
+        h = mix(build.id * 13 + 5)
+        arch = build.system.split("-")[0]
+        machine = f"root@builder-{arch}-{h % 12:02d}.example.org"
+        start = build.start_at if build.start_at is not None else build.timestamp
+        src = f"/nix/store/{store_hash('src' + str(build.id))}-source"
+        steps = [Step(1, "", [src], 0, type=1, starttime=start, stoptime=start + 2, machine=machine)]
+        if phase == "running":
+            steps.append(
+                Step(2, build.drvpath, [build.out_path()], None, busy=30, starttime=start + 3, machine=machine)
+            )
+            return steps
+        status = build.status(now)
+        stop = build.cancelled_at if build.cancelled_at is not None else (build.finish_at or start)
+        if status == 2:
+            culprit_id = self.culprit(build)
+            if culprit_id is None:
+                steps.append(Step(2, build.drvpath, [build.out_path()], 8, starttime=stop, stoptime=stop))
+                return steps
+            culprit = self.build(culprit_id)
+            steps.append(
+                Step(
+                    2,
+                    culprit.drvpath,
+                    [culprit.out_path()],
+                    1,
+                    starttime=stop,
+                    stoptime=stop,
+                    machine=machine,
+                    propagatedfrom=culprit_id,
+                )
+            )
+            return steps
+        step_status = {0: 0, 6: 0, 9: 9, 4: 4}.get(status or 0, status)
+        message = ""
+        if status == 3:
+            message = "error: unexpected end-of-file while reading from the remote builder"
+        elif status == 1 and h % 3 == 0:
+            message = f"output '{build.out_path()}' is not allowed to refer to path '{src}'"
+        steps.append(
+            Step(
+                2,
+                build.drvpath,
+                [build.out_path()],
+                step_status,
+                starttime=start + 3,
+                stoptime=stop,
+                machine=machine,
+                errormsg=message,
+            )
+        )
+        return steps
 
     # --- sessions ----------------------------------------------------------------------------------
 
@@ -512,7 +654,6 @@ class World:
         build = self.build(build_id)
         if self.is_big(build_id) and build_id not in self.big_overrides:
             self.big_overrides[build_id] = build
-            self._big_counts.clear()
         return build
 
     def restart(self, build_id: int) -> bool:
@@ -556,37 +697,29 @@ class World:
     def counts(self, ev: Eval) -> dict[str, int]:
         """scheduled / succeeded / failed / total over an evaluation's builds."""
         now = self.now()
-        if isinstance(ev.build_ids, range):
-            cached = self._big_counts.get(ev.id)
-            if cached is None:
-                cached = self._count_big(ev)
-                self._big_counts[ev.id] = cached
-            return cached
+        if ev.big >= 0:
+            return self._count_big(ev)
         return self._count((self.build(i) for i in ev.build_ids), now)
 
     def _count_big(self, ev: Eval) -> dict[str, int]:
-        """The same counts as `_count` for a nixpkgs-sized evaluation, from the build-id hash alone."""
-        counts = {"nrscheduled": 0, "nrsucceeded": 0, "nrfailed": 0, "nrtotal": 0}
-        latest = ev.id == self.projects["nixpkgs"].jobsets["trunk"].evals[-1]
-        queued_from = BIG_BASE_ID + 2 * 1000 + BIG_EVAL_SIZE - 40_000
+        """The same counts as `_count` for a nixpkgs-sized evaluation, from its status array."""
+        arrays = self.big.eval_arrays(ev.big)
+        status = arrays.status
+        total = len(arrays)
+        scheduled = status.count(bigset.QUEUED) + status.count(bigset.RUNNING)
+        succeeded = status.count(0)
         now = self.now()
-        for build_id in ev.build_ids:
-            counts["nrtotal"] += 1
-            override = self.big_overrides.get(build_id)
-            if override is not None:
-                status = override.status(now)
-            elif latest and build_id >= queued_from:
-                status = None
-            else:
-                bucket = (mix(build_id) >> 16) % 1000
-                status = 0 if bucket < 975 else 1
-            if status is None:
-                counts["nrscheduled"] += 1
-            elif status == 0:
-                counts["nrsucceeded"] += 1
-            else:
-                counts["nrfailed"] += 1
-        return counts
+        for build_id, override in self.big_overrides.items():
+            if build_id not in ev.build_ids:
+                continue
+            planned = status[self.big.locate(build_id)[1]]  # type: ignore[index]
+            scheduled -= planned in (bigset.QUEUED, bigset.RUNNING)
+            succeeded -= planned == 0
+            current = override.status(now)
+            scheduled += current is None
+            succeeded += current == 0
+        failed = total - scheduled - succeeded
+        return {"nrscheduled": scheduled, "nrsucceeded": succeeded, "nrfailed": failed, "nrtotal": total}
 
     def _count(self, builds: Iterator[Build], now: float | None = None) -> dict[str, int]:
         now = self.now() if now is None else now
@@ -601,6 +734,186 @@ class World:
             else:
                 failed += 1
         return {"nrscheduled": scheduled, "nrsucceeded": succeeded, "nrfailed": failed, "nrtotal": total}
+
+    def eval_job(self, ev: Eval, job: str) -> int | None:
+        """The build of `job` in the evaluation (`/eval/N/job/JOB`), or None."""
+        if ev.big >= 0:
+            slot = bigset.slot_of(job)
+            return (self.big.eval_arrays(ev.big).ids[slot] or None) if slot is not None else None
+        return next((i for i in ev.build_ids if self.build(i).job == job), None)
+
+    def builds_newest_first(self, filters: dict[str, str]) -> Iterator[Build]:
+        """Every build, highest id first (`/api/latestbuilds`), the nixpkgs-sized jobset's included."""
+        small = sorted(self.builds.values(), key=lambda b: -b.id)
+        if filters.get("project", "nixpkgs") != "nixpkgs" or filters.get("jobset", "trunk") != "trunk":
+            return iter(small)
+        return heapq.merge(self._big_newest_first(filters.get("job")), small, key=lambda b: -b.id)
+
+    def _big_newest_first(self, job: str | None) -> Iterator[Build]:
+        if job is not None:
+            slot = bigset.slot_of(job)
+            if slot is None:
+                return
+            ids = {self.big.eval_arrays(k).ids[slot] for k in range(bigset.NEVALS)} - {0}
+            for build_id in sorted(ids, reverse=True):
+                yield self.build(build_id)
+            return
+        for k in reversed(range(bigset.NEVALS)):
+            arrays = self.big.eval_arrays(k)
+            if k:
+                base = BIG_BASE_ID + k * bigset.ID_STRIDE
+                for j in reversed(range(len(arrays.new_slots))):
+                    yield self.build(base + j)
+            else:
+                for slot in reversed(range(bigset.SLOTS)):
+                    if arrays.ids[slot] and arrays.ids[slot] < BIG_BASE_ID + bigset.ID_STRIDE:
+                        yield self.build(arrays.ids[slot])
+
+    # --- comparisons (the evaluation page) ---------------------------------------------------------
+
+    def status_by_rank(self, k: int) -> bytes:
+        """Big evaluation k's statuses in the jobs' sorted order, with actions taken since applied."""
+        base = self.big.status_by_rank(k)
+        if not self.big_overrides:
+            return base
+        patched = bytearray(base)
+        arrays = self.big.eval_arrays(k)
+        rank = bigset.universe().rank
+        for build_id in self.big_overrides:
+            where = self.big.locate(build_id)
+            if where is not None and arrays.ids[where[1]] == build_id:
+                status = self.big_status(k, where[1])
+                patched[rank[where[1]]] = bigset.QUEUED if status is None else status
+        return bytes(patched)
+
+    def big_row(self, k: int, slot: int) -> Row:
+        build_id = self.big.eval_arrays(k).ids[slot]
+        build = self.big_overrides.get(build_id) or self._big_build(build_id, with_evals=False)
+        assert build is not None
+        return self.row(build)
+
+    def row(self, build: Build) -> Row:
+        now = self.now()
+        status = build.status(now)
+        stop = None
+        if status is not None:
+            stop = build.cancelled_at if build.cancelled_at is not None else build.finish_at
+        return Row(build.id, build.job, build.system, status is not None, status, stop, build.nixname)
+
+    def matching_ranks(self, pattern: str) -> list[int]:
+        """Ranks of the big jobset's jobs whose name matches `filter=` (ILIKE '%pattern%')."""
+        import bisect
+
+        universe = bigset.universe()
+        regex = like_pattern(pattern)
+        found: list[int] = []
+        starts = universe.starts
+        pos = 0
+        text = universe.text
+        while True:
+            m = regex.search(text, pos)
+            if m is None:
+                return found
+            line = bisect.bisect_right(starts, m.start()) - 1
+            found.append(line)
+            pos = starts[line + 1]
+
+    def items(self, ev: Eval, pattern: str) -> list[Item]:
+        """One side of a comparison: every build of the evaluation whose job matches."""
+        now = self.now()
+        if ev.big >= 0:
+            order = bigset.universe().order
+            ranks = self.matching_ranks(pattern) if pattern else range(len(order))
+            arrays = self.big.eval_arrays(ev.big)
+            out = []
+            for r in ranks:
+                slot = order[r]
+                build_id = arrays.ids[slot]
+                if build_id:
+                    status = self.big_status(ev.big, slot)
+                    out.append(
+                        Item(bigset.slot_job(slot), bigset.slot_system(slot), build_id, status is not None, status)
+                    )
+            return out
+        regex = like_pattern(pattern) if pattern else None
+        out = []
+        for build_id in ev.build_ids:
+            b = self.build(build_id)
+            if regex is None or regex.search(b.job.lower()):
+                status = b.status(now)
+                out.append(Item(b.job, b.system, b.id, status is not None, status, b))
+        return out
+
+    def compare(self, ev: Eval, other: Eval | None, pattern: str = "") -> Compared:
+        """Evaluation `ev` against `other` as Hydra's evaluation page compares them."""
+        if ev.big >= 0 and other is not None and other.big >= 0:
+            key = (ev.id, other.id, pattern.lower())
+            cached = None if self.big_overrides else self._compared.get(key)
+            if cached is not None:
+                return cached
+            order = bigset.universe().order
+            k, j = ev.big, other.big
+            big = BigDiff(
+                self.status_by_rank(k),
+                self.status_by_rank(j),
+                self.matching_ranks(pattern) if pattern else None,
+            )
+
+            def row(cat: Cat, rank: int) -> Row:
+                slot = order[rank]
+                if cat is Cat.REMOVED:
+                    return Row(None, bigset.slot_job(slot), bigset.slot_system(slot))
+                return self.big_row(k, slot)
+
+            compared = Compared.of_big(big, row)
+            if not self.big_overrides:
+                if len(self._compared) >= 16:
+                    self._compared.pop(next(iter(self._compared)))
+                self._compared[key] = compared
+            return compared
+        current = self.items(ev, pattern)
+        previous = self.items(other, pattern) if other is not None else []
+
+        def item_row(item: Item) -> Row:
+            if isinstance(item.ref, Build):
+                return self.row(item.ref)
+            return self.row(self.build(item.id))
+
+        return Compared.of_diff(build_diff(current, previous), item_row)
+
+    def previous_eval(self, ev: Eval) -> Eval | None:
+        """The highest smaller id of the same jobset with new builds (all demo evaluations have them)."""
+        jobset = self.jobset(ev.project, ev.jobset)
+        earlier = [i for i in jobset.evals if i < ev.id]
+        return self.evals[max(earlier)] if earlier else None
+
+    def comparison_source(self, ev: Eval, compare: str | None) -> Eval | None:
+        """`compare=` as JobsetEval.pm's view_GET reads it."""
+        if compare is None:
+            return self.previous_eval(ev)
+        if re.fullmatch(r"\d+", compare):
+            return self.eval(int(compare))
+        seconds = re.fullmatch(r"-(\d+)", compare)
+        if seconds:
+            limit = ev.timestamp - int(seconds.group(1))
+            jobset = self.jobset(ev.project, ev.jobset)
+            candidates = [self.evals[i] for i in jobset.evals if self.evals[i].timestamp <= limit]
+            return max(candidates, key=lambda e: (e.timestamp, e.id)) if candidates else None
+        if re.fullmatch(r"[A-Za-z_][\w\-]*", compare):
+            project = self.project(ev.project)
+            other = project.jobsets.get(compare)
+            if other is None:
+                raise DemoError(404, f"Jobset {compare} doesn't exist.")
+            return self.latest_finished_eval(other)
+        raise DemoError(404, f"Unknown comparison source ‘{compare}’.")
+
+    def latest_finished_eval(self, jobset: Jobset) -> Eval | None:
+        """getLatestFinishedEval: the newest evaluation none of whose builds is still unfinished."""
+        for eval_id in reversed(jobset.evals):
+            ev = self.evals[eval_id]
+            if self.counts(ev)["nrscheduled"] == 0:
+                return ev
+        return None
 
     # --- logs --------------------------------------------------------------------------------------
 
