@@ -218,7 +218,8 @@ def counts_plain(succeeded: int, failed: int, queued: int) -> str:
 
 
 # Names accepted by status filters: the three counts, the comparison's "aborted", "running", and one per kind of
-# failure. "failed" is every failure, as Hydra counts it; "exit-code" is buildstatus 1 alone.
+# failure. "failed" is every failure, as Hydra counts it; "exit-code" is buildstatus 1 alone, "hydra-failure" 3 alone
+# (Hydra: "Aborted (Hydra failure)").
 FILTER_NAMES: dict[str, frozenset[BuildState]] = {
     "failed": frozenset(s for s in BuildState if s.category is Category.FAILED),
     "aborted": frozenset(s for s in BuildState if s.aborted),
@@ -227,6 +228,7 @@ FILTER_NAMES: dict[str, frozenset[BuildState]] = {
     "succeeded": frozenset({BuildState.SUCCEEDED}),
     "exit-code": frozenset({BuildState.FAILED}),
     "dependency-failed": frozenset({BuildState.DEPENDENCY_FAILED}),
+    "hydra-failure": frozenset({BuildState.ABORTED}),
     "cancelled": frozenset({BuildState.CANCELLED}),
     "timed-out": frozenset({BuildState.TIMED_OUT}),
     "log-limit": frozenset({BuildState.LOG_LIMIT}),
