@@ -44,7 +44,7 @@ def counts_text(succeeded: int, failed: int, queued: int, *, align: bool = True)
     """Hydra's three numbers with their symbols (`✔ 5  ✘ 8  queued 23`), coloured; the one way every screen shows
     them. `align` pads the first two so that rows of counts line up."""
     text = Text()
-    parts = ((Category.SUCCEEDED, succeeded, 9), (Category.FAILED, failed, 8), (Category.QUEUED, queued, 0))
+    parts = ((Category.SUCCEEDED, succeeded, 10), (Category.FAILED, failed, 9), (Category.QUEUED, queued, 0))
     for n, (category, count, width) in enumerate(parts):
         cell = f"{category.symbol} {count:,}"
         if align:
