@@ -24,7 +24,7 @@ from hydra_tui.api.coerce import (
     StrList,
     to_int,
 )
-from hydra_tui.api.status import BuildState, build_state
+from hydra_tui.api.status import BuildState, Counts, build_state
 
 
 class HydraModel(BaseModel):
@@ -157,7 +157,8 @@ class Jobset(HydraModel):
 
 
 class JobsetOverview(HydraModel):
-    """A row of `/api/jobsets?project=P`; the counts cover the jobset's current builds."""
+    """A row of `/api/jobsets?project=P`; the counts cover the jobset's current builds (`isCurrent`: those of its
+    latest evaluation), with Hydra's meaning: unfinished, finished with status 0, finished with any other status."""
 
     project: Str = ""
     name: Str
@@ -172,6 +173,17 @@ class JobsetOverview(HydraModel):
     errortime: OptInt = None
     fetcherrormsg: OptStr = None
     haserrormsg: Bool = False
+
+    @property
+    def counts(self) -> Counts:
+        """Hydra's three numbers; what the total holds beyond them (a NULL status) is `unknown`."""
+        known = self.nrsucceeded + self.nrfailed + self.nrscheduled
+        return Counts(
+            succeeded=self.nrsucceeded,
+            failed=self.nrfailed,
+            queued=self.nrscheduled,
+            unknown=max(0, self.nrtotal - known),
+        )
 
     @property
     def evaluating(self) -> bool:

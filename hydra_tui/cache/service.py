@@ -12,7 +12,7 @@ from hydra_tui.api.client import HydraClient
 from hydra_tui.api.errors import BadResponseError, HydraError, ServerError, UnreachableError
 from hydra_tui.api.models import Build, JobsetOverview
 from hydra_tui.api.rows import BuildRows
-from hydra_tui.api.status import BuildState
+from hydra_tui.api.status import BuildState, Counts
 from hydra_tui.cache import disk
 from hydra_tui.cache.poller import Interval, Poller, Subscription, steady
 from hydra_tui.cache.store import Cache, Entry, Fetch, Key
@@ -32,9 +32,7 @@ def _jobsets_pace(value: Any) -> float:
 def _rows_pace(value: Any) -> float:
     if not isinstance(value, BuildRows):
         return 30
-    counts = value.counts()
-    pending = counts.get(BuildState.QUEUED, 0) + counts.get(BuildState.RUNNING, 0)
-    return 10 if pending or value.partial else 120
+    return 10 if Counts.of_states(value.counts()).queued or value.partial else 120
 
 
 def _build_pace(value: Any) -> float:

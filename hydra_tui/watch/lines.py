@@ -17,7 +17,7 @@ from hydra_tui.watch.core import Change, Verdict, Watcher
 
 def format_line(change: Change) -> str:
     when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(change.time))
-    return f"{when} eval {change.eval_id} {change.counts.short()} {change.summary()}"
+    return f"{when} eval {change.eval_id} {change.counts.text()} {change.summary()}"
 
 
 def run_command(command: str, change: Change) -> None:
