@@ -136,9 +136,7 @@ async def test_a_newline_less_log_reads_in_linear_time_off_the_loop() -> None:
 
     def log(size: int):
         async def handler(writer: asyncio.StreamWriter) -> None:
-            writer.write(
-                f"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {size}\r\n\r\n".encode()
-            )
+            writer.write(f"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {size}\r\n\r\n".encode())
             block = b"x" * (1 << 20)
             for _ in range(size >> 20):
                 writer.write(block)
