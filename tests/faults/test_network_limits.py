@@ -154,7 +154,7 @@ async def test_a_newline_less_log_reads_in_linear_time_off_the_loop() -> None:
             lags: list[float] = []
             done = asyncio.Event()
 
-            async def ticker() -> None:
+            async def ticker(done: asyncio.Event = done, lags: list[float] = lags) -> None:
                 last = time.monotonic()
                 while not done.is_set():
                     await asyncio.sleep(0.01)
