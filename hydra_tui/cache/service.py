@@ -151,7 +151,9 @@ class DataService:
     async def log_tail(self, build_id: int, lines: int) -> list[str]:
         from hydra_tui.logs.sanitize import decode
 
-        return [decode(line) for line in await self.client.log_tail(build_id, lines)]
+        raw = await self.client.log_tail(build_id, lines)
+        # Decoding a few MB is quick, but not quick enough for the UI loop: a thread does it.
+        return await asyncio.to_thread(lambda: [decode(line) for line in raw])
 
     async def whole_log(self, build_id: int) -> FileLines:
         """The whole log, streamed into a temporary file (never held in memory)."""

@@ -105,7 +105,7 @@ def watch_main(
                     sleep,
                     clock,
                     verify=not settings.profile.insecure,
-                    limits=limits,
+                    limits=settings.profile.limits(limits),
                 )
             )
         from hydra_tui.ui.watch_run import run_watch_ui

@@ -82,6 +82,9 @@ class WatchScreen(HydraScreen):
         table.add_column("JOB", key="job")
         self.poll()
         self.set_interval(self.interval, self.poll)
+        if self.timeout is not None:
+            # Exact, whatever the interval: not checked only after a poll.
+            self.set_timer(self.timeout, lambda: self.app.exit(124, return_code=124))
 
     @work(group="watch", exclusive=True, exit_on_error=False)
     async def poll(self) -> None:
@@ -91,6 +94,9 @@ class WatchScreen(HydraScreen):
             change = await self.watcher.poll()
         except HydraError as exc:
             message.show(Text(f"Poll failed, retrying: {exc}", style="yellow"))
+            return
+        except Exception as exc:  # a bug or an input that breaks a library: shown, and the next poll comes
+            message.show(Text(f"Poll failed ({type(exc).__name__}), retrying.", style="yellow"))
             return
         message.show(None)
         self.service.mark_success()
