@@ -13,6 +13,7 @@ from pathlib import Path
 from hydra_tui.api.errors import HydraError
 from hydra_tui.auth import Auth
 from hydra_tui.cache.service import DataService
+from hydra_tui.files import append_private, private_dir
 
 
 class ReadOnlyError(HydraError):
@@ -156,9 +157,10 @@ class Actions:
         self.log.append(record)
         if self.log_file is not None:
             with contextlib.suppress(OSError):
-                self.log_file.parent.mkdir(parents=True, exist_ok=True)
-                with self.log_file.open("a") as handle:
-                    handle.write(json.dumps({**asdict(record), "server": self.service.client.base_url}) + "\n")
+                private_dir(self.log_file.parent)
+                append_private(
+                    self.log_file, json.dumps({**asdict(record), "server": self.service.client.base_url}) + "\n"
+                )
 
     async def _refresh(self, action: Action) -> None:
         cache = self.service.cache

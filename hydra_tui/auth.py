@@ -5,15 +5,38 @@ between runs in the user state dir, readable by the user only. A password is nev
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
-import os
 import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from hydra_tui.api.client import HydraClient
 from hydra_tui.api.errors import HydraError, LoginRequiredError
 from hydra_tui.api.models import User
 from hydra_tui.config import Profile
+from hydra_tui.files import atomic_write, private_dir
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def plain_http_warning(url: str) -> str | None:
+    """What to say before a password goes over plain http to another machine; None when it is safe enough."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "http" or is_loopback(parts.hostname or ""):
+        return None
+    return (
+        f"Warning: {parts.hostname} is reached over plain http, so the password would cross the network unencrypted. "
+        "Use an https:// URL if the server has one."
+    )
 
 
 class CredentialError(HydraError):
@@ -34,13 +57,8 @@ class SessionStore:
         return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
     def _write(self, data: dict[str, str]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, self.path)
+        private_dir(self.path.parent)
+        atomic_write(self.path, json.dumps(data).encode(), mode=0o600)
 
     def get(self, url: str) -> str | None:
         return self._read().get(url)
@@ -91,9 +109,14 @@ class Auth:
     def url(self) -> str:
         return self.client.base_url
 
+    @property
+    def plain_http_warning(self) -> str | None:
+        return plain_http_warning(self.url)
+
     def known_credentials(self) -> tuple[str, str] | None:
-        """A username and password we can use without asking, if the environment or config gives them."""
-        if not self.profile.username:
+        """A username and password we can use without asking, if the environment or config gives them. Never over
+        plain http to another machine: the user is asked (and warned) instead."""
+        if not self.profile.username or self.plain_http_warning:
             return None
         if self.profile.password:
             return self.profile.username, self.profile.password

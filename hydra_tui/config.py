@@ -2,6 +2,12 @@
 
 The config file lives in the user config dir (platformdirs) unless `--config PATH` says otherwise, and can name
 several servers as profiles. A bad file is reported with its path, line and key, never with a traceback.
+
+The theme: a profile's `theme` wins over the top-level `theme`, which wins over the default. A theme chosen in the
+app is saved where it wins next time: in the active profile's table when that profile sets one, else at the top.
+The file is rewritten atomically, with its comments, line endings and other keys as they were.
+
+A URL never carries credentials (`https://user:pw@host` is refused with a message saying where they go).
 """
 
 from __future__ import annotations
@@ -9,10 +15,13 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from platformdirs import user_cache_path, user_config_path, user_state_path
+
+from hydra_tui.api.limits import Limits
+from hydra_tui.files import atomic_write
 
 APP = "hydra-tui"
 DEFAULT_URL = "https://hydra.nixos.org"
@@ -40,6 +49,21 @@ class ConfigError(Exception):
     """A problem with the configuration, said so a person can fix it."""
 
 
+CREDENTIALS_IN_URL = (
+    "must not contain a username or password (user:password@host): put the username in the profile's "
+    "`username` (or HYDRA_USER) and the password in HYDRA_PASSWORD or the profile's `password_command`."
+)
+
+
+def redact_url(url: str) -> str:
+    """The URL with any `user:password@` replaced by `***@`, for messages about a URL that was refused."""
+    return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", r"\1***@", url)
+
+
+def _has_credentials(url: str) -> bool:
+    return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/]*@", url))
+
+
 @dataclass
 class Profile:
     """One server's settings."""
@@ -53,6 +77,17 @@ class Profile:
     poll_interval: float | None = None  # a floor on polling, in seconds
     theme: str | None = None
     insecure: bool = False
+    request_deadline: float | None = None  # seconds for a whole request (default in api.limits.Limits)
+    max_response_mb: float | None = None  # the cap on one answer, decompressed (default in api.limits.Limits)
+
+    def limits(self, base: Limits | None = None) -> Limits:
+        """The client limits with this profile's overrides."""
+        limits = base or Limits()
+        if self.request_deadline:
+            limits = replace(limits, deadline=self.request_deadline)
+        if self.max_response_mb:
+            limits = replace(limits, max_body=int(self.max_response_mb * (1 << 20)))
+        return limits
 
 
 @dataclass
@@ -71,6 +106,8 @@ _PROFILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "poll_interval": (int, float),
     "theme": str,
     "insecure": bool,
+    "request_deadline": (int, float),
+    "max_response_mb": (int, float),
 }
 _TOP_KEYS = {"default_profile": str, "theme": str, "profiles": dict}
 
@@ -137,13 +174,18 @@ def read_config(path: Path) -> tuple[dict[str, Profile], str | None, str | None]
                 )
             if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
                 raise ConfigError(f"{_where(path, text, key, section)}: must be {_type_name(expected)}.")
+            if key == "url" and _has_credentials(value):
+                raise ConfigError(f"{_where(path, text, key, section)}: the URL {CREDENTIALS_IN_URL}")
             if key == "url" and not re.match(r"^https?://[^/\s]+", value):
                 raise ConfigError(f"{_where(path, text, key, section)}: must start with http:// or https://.")
             if key == "poll_interval" and value < MIN_POLL_INTERVAL:
                 raise ConfigError(
                     f"{_where(path, text, key, section)}: must be at least {MIN_POLL_INTERVAL:g} seconds."
                 )
-            setattr(profile, key, float(value) if key == "poll_interval" else value)
+            if key in ("request_deadline", "max_response_mb") and value <= 0:
+                raise ConfigError(f"{_where(path, text, key, section)}: must be more than 0.")
+            floats = ("poll_interval", "request_deadline", "max_response_mb")
+            setattr(profile, key, float(value) if key in floats else value)
         profiles[name] = profile
     default = data.get("default_profile")
     if default is not None and default not in profiles:
@@ -173,6 +215,9 @@ def load_settings(
     chosen = Profile(**{f.name: getattr(profiles[name], f.name) for f in fields(Profile)}) if name else Profile()
     if url or env.get("HYDRA_URL"):
         chosen.url = url or env["HYDRA_URL"]
+        if _has_credentials(chosen.url):
+            where = "--url" if url else "HYDRA_URL"
+            raise ConfigError(f"The URL '{redact_url(chosen.url)}' ({where}) {CREDENTIALS_IN_URL}")
         if not re.match(r"^https?://[^/\s]+", chosen.url):
             raise ConfigError(f"The URL '{chosen.url}' must start with http:// or https://.")
     chosen.url = chosen.url.rstrip("/")
@@ -192,16 +237,47 @@ def load_settings(
     )
 
 
-def save_theme(path: Path, theme: str) -> None:
-    """Remember the chosen theme in the config file, keeping the rest of it as written."""
-    text = path.read_text() if path.exists() else ""
-    line = f'theme = "{theme}"'
-    header = re.search(r"(?m)^\s*\[", text)
-    top, rest = (text[: header.start()], text[header.start() :]) if header else (text, "")
-    if re.search(r"(?m)^theme\s*=.*$", top):
-        top = re.sub(r"(?m)^theme\s*=.*$", line, top, count=1)
-    else:
-        top = line + "\n" + top
-    text = top + rest
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+_THEME_LINE = re.compile(
+    r"""(?m)^([ \t]*"?theme"?[ \t]*=[ \t]*)"""  # the key
+    r"""("[^"\r\n]*"|'[^'\r\n]*'|[^#\r\n]*?)"""  # its value
+    r"""([ \t]*(?:\#[^\r\n]*)?)(?=\r?\n|\Z)"""  # a comment, kept
+)
+_HEADER = re.compile(r"(?m)^[ \t]*\[")
+
+
+def _set_theme(section: str, value: str) -> str | None:
+    """The section with its theme line's value replaced (comment kept); None if it has no theme line."""
+    found = _THEME_LINE.search(section)
+    if found is None:
+        return None
+    return section[: found.start(2)] + value + section[found.end(2) :]
+
+
+def save_theme(path: Path, theme: str, *, profile: str | None = None) -> str:
+    """Remember the chosen theme in the config file, keeping the rest of it as written; return where it went
+    ("profile NAME" or "top level"). With `profile`, the theme goes into that profile's table if it sets one."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        text = ""
+    eol = "\r\n" if "\r\n" in text else "\n"
+    value = '"' + theme.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if profile is not None:
+        quoted = re.escape(profile)
+        header = re.search(
+            rf"""(?m)^[ \t]*\[[ \t]*profiles[ \t]*\.[ \t]*("{quoted}"|'{quoted}'|{quoted})[ \t]*\]""", text
+        )
+        if header is not None:
+            after = _HEADER.search(text, header.end())
+            end = after.start() if after else len(text)
+            changed = _set_theme(text[header.end() : end], value)
+            if changed is not None:
+                atomic_write(path, (text[: header.end()] + changed + text[end:]).encode(), mode=None)
+                return f"profile {profile}"
+    first = _HEADER.search(text)
+    top, rest = (text[: first.start()], text[first.start() :]) if first else (text, "")
+    changed = _set_theme(top, value)
+    if changed is None:
+        changed = f"theme = {value}{eol}" + top
+    atomic_write(path, (changed + rest).encode(), mode=None)
+    return "top level"

@@ -8,12 +8,13 @@ import traceback
 from pathlib import Path
 
 from hydra_tui import __version__
+from hydra_tui.files import private_dir
 
 
 def write_crash_report(error: BaseException, directory: Path) -> Path | None:
     """Write the traceback to `crash-<time>.log` (mode 0600); None if even that is impossible."""
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        private_dir(directory)
         path = directory / time.strftime("crash-%Y%m%d-%H%M%S.log")
         text = f"hydra-tui {__version__} crashed at {time.strftime('%Y-%m-%d %H:%M:%S %z')}\n\n" + "".join(
             traceback.format_exception(type(error), error, error.__traceback__)

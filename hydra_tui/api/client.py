@@ -3,6 +3,10 @@
 Every request sends `Accept: application/json` and a `hydra-tui/<version>` User-Agent; every POST sends
 `Referer: <base>/` (Hydra's CSRF check). Answers are checked for JSON before they are parsed, so a login
 wall, a proxy page or a tarpit becomes a BadResponseError rather than a crash.
+
+Limits that hold whatever the server does (hydra_tui.api.limits.Limits): a deadline for the whole request including
+its answer, a cap on the answer's size counted after decompression, and the session cookie sent only to the exact
+origin (scheme, host and port) it belongs to: never to a subdomain, another port, or over http after https.
 """
 
 from __future__ import annotations
@@ -11,9 +15,13 @@ import asyncio
 import json
 import random
 import re
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from http.cookies import CookieError, SimpleCookie
 from typing import Any, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -31,6 +39,7 @@ from hydra_tui.api.errors import (
     NotFoundError,
     RateLimitedError,
     ServerError,
+    TooLargeError,
     UnreachableError,
 )
 from hydra_tui.api.limits import Limits, RateLimiter, backoff_delay
@@ -56,6 +65,8 @@ from hydra_tui.api.pages import (
     read_evals,
 )
 from hydra_tui.api.rows import BuildRows
+from hydra_tui.api.text import clean_text
+from hydra_tui.logs.source import MAX_LINE, cut_line
 
 USER_AGENT = f"hydra-tui/{__version__} (+https://github.com/hydra-tui/hydra-tui)"
 SESSION_COOKIE = "hydra_session"
@@ -98,6 +109,42 @@ def drop_build_arrays(body: bytes) -> bytes:
     return _BUILD_ARRAY.sub(count, body)
 
 
+def origin(url: str | httpx.URL) -> tuple[str, str, int]:
+    """(scheme, host, port) of a URL, the port filled in: what a cookie is bound to."""
+    parts = urlsplit(str(url))
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or (443 if scheme == "https" else 80)
+
+
+def has_credentials(url: str) -> bool:
+    """True when the URL carries `user@` or `user:password@`."""
+    return "@" in urlsplit(url).netloc
+
+
+def _session_from(response: httpx.Response) -> tuple[bool, str | None]:
+    """(whether the answer set our cookie, its value: None when it was deleted)."""
+    for header in response.headers.get_list("set-cookie"):
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(header)
+        except CookieError:
+            continue
+        morsel = jar.get(SESSION_COOKIE)
+        if morsel is None:
+            continue
+        max_age = morsel["max-age"]
+        if max_age and max_age.lstrip("-").isdigit() and int(max_age) <= 0:
+            return True, None
+        if morsel["expires"] and not max_age:
+            try:
+                if parsedate_to_datetime(morsel["expires"]).timestamp() <= time.time():
+                    return True, None
+            except (TypeError, ValueError):
+                pass
+        return True, morsel.value or None
+    return False, None
+
+
 def _looks_like_json(response: httpx.Response) -> bool:
     ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
     return ctype in JSON_TYPES
@@ -117,8 +164,13 @@ class HydraClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
     ) -> None:
+        if has_credentials(base_url):
+            raise ValueError("A server URL must not carry a username or password.")
         self.base_url = base_url.rstrip("/")
+        self.origin = origin(self.base_url)
+        self.verify = verify
         self.limits = limits or Limits()
+        self._session: str | None = None
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._http = httpx.AsyncClient(
@@ -128,6 +180,8 @@ class HydraClient:
             transport=transport,
             verify=verify,
             follow_redirects=False,
+            # httpx's own jar is shut: the session cookie is attached by hand, only to its own origin (see _send).
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         )
         self._in_flight = asyncio.Semaphore(max(1, self.limits.in_flight))
         self.limiter = RateLimiter(self.limits.rate, self.limits.burst, sleep=sleep)
@@ -161,16 +215,25 @@ class HydraClient:
 
     @property
     def session_cookie(self) -> str | None:
-        for cookie in self._http.cookies.jar:
-            if cookie.name == SESSION_COOKIE:
-                return cookie.value
-        return None
+        return self._session
 
     def set_session_cookie(self, value: str | None) -> None:
-        self._http.cookies.jar.clear()
-        if value:
-            host = urlsplit(self.base_url).hostname or ""
-            self._http.cookies.set(SESSION_COOKIE, value, domain=host)
+        self._session = value or None
+
+    def _attach_cookie(self, request: httpx.Request) -> None:
+        """The session cookie goes only where it came from: same scheme, host and port (so never over http after
+        a redirect from https, never to a subdomain or a binary cache)."""
+        if "cookie" in request.headers:
+            del request.headers["cookie"]
+        if self._session and origin(request.url) == self.origin:
+            request.headers["Cookie"] = f"{SESSION_COOKIE}={self._session}"
+
+    def _keep_cookie(self, response: httpx.Response) -> None:
+        if origin(response.request.url) != self.origin:
+            return
+        found, value = _session_from(response)
+        if found:
+            self._session = value
 
     # --- the core request loop ---------------------------------------------------------------------
 
@@ -179,8 +242,26 @@ class HydraClient:
             listener(self.health)
 
     async def _send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
+        """Send one request. The whole exchange, answer included, must end within the deadline; with `stream` only
+        the headers must (the caller reads the body and keeps its own deadline)."""
+        self._attach_cookie(request)
+        deadline = self.limits.deadline
         try:
-            return await self._http.send(request, stream=stream, follow_redirects=False)
+            async with asyncio.timeout(deadline):
+                response = await self._http.send(request, stream=True, follow_redirects=False)
+                try:
+                    self._keep_cookie(response)
+                    if not stream:
+                        await self._read_capped(response)
+                except BaseException:
+                    await response.aclose()
+                    raise
+                return response
+        except TimeoutError:
+            raise UnreachableError(
+                f"{self.base_url} did not finish answering within {deadline:g} s (the request deadline).",
+                url=str(request.url),
+            ) from None
         except httpx.TimeoutException as exc:
             raise UnreachableError(
                 f"{self.base_url} did not answer in time ({type(exc).__name__}).", url=str(request.url)
@@ -192,15 +273,36 @@ class HydraClient:
                 f"The connection to {self.base_url} broke ({type(exc).__name__}).", url=str(request.url)
             ) from None
 
+    async def _read_capped(self, response: httpx.Response) -> None:
+        """Read the whole answer, counting decompressed bytes: past `max_body` it is dropped, not kept."""
+        cap = self.limits.max_body
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap and not response.headers.get("content-encoding"):
+            raise self._too_large(response)
+        chunks: list[bytes] = []
+        total = 0
+        async for chunk in response.aiter_bytes():
+            total += len(chunk)
+            if total > cap:
+                raise self._too_large(response)
+            chunks.append(chunk)
+        response._content = b"".join(chunks)
+        await response.aclose()
+
+    def _too_large(self, response: httpx.Response) -> TooLargeError:
+        url = str(response.request.url)
+        size = self.limits.max_body / (1 << 20)
+        return TooLargeError(f"{urlsplit(url).path} sent more than {size:g} MB; hydra-tui stopped reading.", url=url)
+
     def _error_text(self, response: httpx.Response) -> str:
         if _looks_like_json(response):
             try:
                 return ErrorBody.model_validate(json.loads(response.content)).error
-            except (ValueError, ValidationError):
+            except (ValueError, ValidationError, RecursionError):
                 return ""
         ctype = response.headers.get("content-type", "")
         if ctype.startswith("text/plain"):
-            return response.text.strip()[:500]
+            return clean_text(response.text.strip()[:500])
         return ""
 
     def _check(self, response: httpx.Response, *, login: bool = False) -> None:
@@ -320,10 +422,14 @@ class HydraClient:
             return json.loads(response.content)
         except ValueError as exc:
             raise BadResponseError(f"{urlsplit(url).path} sent malformed JSON ({exc}).", url=url) from None
+        except RecursionError:
+            raise BadResponseError(f"{urlsplit(url).path} sent JSON nested too deeply to read.", url=url) from None
 
     def _model(self, model: type[M], data: Any, url: str) -> M:
         try:
             return model.model_validate(data)
+        except RecursionError:
+            raise BadResponseError(f"{url} sent data nested too deeply to read.", url=url) from None
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first.get("loc", ())) or "the document"
@@ -399,6 +505,8 @@ class HydraClient:
     def _eval_detail(self, data: Any, path: str) -> EvalDetail:
         try:
             return EvalDetail.from_json(data)
+        except RecursionError:
+            raise BadResponseError(f"{path} sent data nested too deeply to read.") from None
         except (ValueError, ValidationError) as exc:
             raise BadResponseError(f"{path} sent an evaluation hydra-tui cannot read ({exc}).") from None
 
@@ -626,8 +734,10 @@ class HydraClient:
     async def stream_log(self, build_id: int, *, tail: int | None = None) -> AsyncIterator[bytes]:
         """The raw bytes of a build log, chunk by chunk, following redirects (even to a binary cache).
 
-        With `tail`, asks the server for only the last lines (servers that ignore it send everything).
+        With `tail`, asks the server for only the last lines (servers that ignore it send everything). The whole
+        download must end within `limits.log_deadline` (each read within `limits.timeout`).
         """
+        ends = time.monotonic() + self.limits.log_deadline
         location = await self._log_location(build_id)
         params = {"tail": tail} if tail else None
         hops = 0
@@ -644,12 +754,17 @@ class HydraClient:
                             params = None  # a binary cache knows nothing of ?tail
                         continue
                     if response.status_code >= 400:
-                        await response.aread()
+                        await self._read_capped(response)
                         if response.status_code == 404:
                             raise NotFoundError(f"Build {build_id} has no log (yet).", url=location)
                         self._check(response)
                     try:
                         async for chunk in response.aiter_bytes():
+                            if time.monotonic() > ends:
+                                raise UnreachableError(
+                                    f"The log download from {location} took longer than "
+                                    f"{self.limits.log_deadline:g} s (the log deadline)."
+                                )
                             yield chunk
                     except httpx.TransportError:
                         raise UnreachableError(f"The log download from {location} broke off.") from None
@@ -658,13 +773,42 @@ class HydraClient:
                     await response.aclose()
 
     async def log_tail(self, build_id: int, lines: int = 200) -> list[bytes]:
-        """The last `lines` lines of a build log, in bounded memory whatever the log's size."""
+        """The last `lines` lines of a build log, in bounded memory and linear time whatever the log's size: a line
+        longer than MAX_LINE bytes keeps its first MAX_LINE bytes and says how much was left out."""
         kept: deque[bytes] = deque(maxlen=lines)
-        partial = b""
+        partial = _LongLine()
         async for chunk in self.stream_log(build_id, tail=lines):
-            parts = (partial + chunk).split(b"\n")
-            partial = parts.pop()
-            kept.extend(parts)
+            parts = chunk.split(b"\n")
+            partial.add(parts[0])
+            if len(parts) == 1:
+                continue
+            kept.append(partial.take())
+            kept.extend(cut_line(part) for part in parts[1:-1])
+            partial.add(parts[-1])
         if partial:
-            kept.append(partial)
+            kept.append(partial.take())
         return list(kept)
+
+
+class _LongLine:
+    """The start of a line still being read: at most MAX_LINE bytes kept, the rest only counted."""
+
+    def __init__(self) -> None:
+        self.pieces: list[bytes] = []
+        self.size = 0
+        self.more = 0
+
+    def add(self, piece: bytes) -> None:
+        room = MAX_LINE - self.size
+        if room > 0:
+            self.pieces.append(piece[:room])
+            self.size += min(room, len(piece))
+        self.more += max(0, len(piece) - max(room, 0))
+
+    def __bool__(self) -> bool:
+        return bool(self.size or self.more)
+
+    def take(self) -> bytes:
+        line = cut_line(b"".join(self.pieces), self.more)
+        self.pieces, self.size, self.more = [], 0, 0
+        return line

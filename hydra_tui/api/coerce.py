@@ -1,10 +1,17 @@
-"""Lenient field types: Hydra sends 0/1 for booleans, "" for absent strings, numbers as strings, nulls."""
+"""Lenient field types: Hydra sends 0/1 for booleans, "" for absent strings, numbers as strings, nulls.
+
+Every string type also cleans what it reads (hydra_tui.api.text), so no model holds an escape sequence: `Str` and
+`OptStr` are names (one line, nothing invisible), `Text`/`OptText` are messages (newlines kept), `Coloured` and
+`OptColoured` are Nix's evaluation errors (short SGR colours kept).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator
+
+from hydra_tui.api.text import clean_coloured, clean_name, clean_text
 
 
 def to_int(value: Any) -> int | None:
@@ -83,6 +90,33 @@ def to_str(value: Any) -> str:
     return to_opt_str(value) or ""
 
 
+def to_name(value: Any) -> str:
+    return clean_name(to_str(value))
+
+
+def _opt_name(value: Any) -> str | None:
+    text = to_opt_str(value)
+    return None if text is None else clean_name(text)
+
+
+def _text(value: Any) -> str:
+    return clean_text(to_str(value))
+
+
+def _opt_text(value: Any) -> str | None:
+    text = to_opt_str(value)
+    return None if text is None else clean_text(text)
+
+
+def _coloured(value: Any) -> str:
+    return clean_coloured(to_str(value))
+
+
+def _opt_coloured(value: Any) -> str | None:
+    text = to_opt_str(value)
+    return None if text is None else clean_coloured(text)
+
+
 def _required_int(value: Any) -> int:
     result = to_int(value)
     if result is None:
@@ -109,14 +143,18 @@ def _str_list(value: Any) -> list[str]:
         return [value]
     if not isinstance(value, list):
         raise ValueError("a list of strings is required")
-    return [to_str(v) for v in value]
+    return [to_name(v) for v in value]
 
 
 Int = Annotated[int, BeforeValidator(_required_int)]
 OptInt = Annotated[int | None, BeforeValidator(to_int)]
 OptFloat = Annotated[float | None, BeforeValidator(to_float)]
 Bool = Annotated[bool, BeforeValidator(_default_false)]
-Str = Annotated[str, BeforeValidator(to_str)]
-OptStr = Annotated[str | None, BeforeValidator(to_opt_str)]
+Str = Annotated[str, BeforeValidator(to_name)]
+OptStr = Annotated[str | None, BeforeValidator(_opt_name)]
+Text = Annotated[str, BeforeValidator(_text)]
+OptText = Annotated[str | None, BeforeValidator(_opt_text)]
+Coloured = Annotated[str, BeforeValidator(_coloured)]
+OptColoured = Annotated[str | None, BeforeValidator(_opt_coloured)]
 IntList = Annotated[list[int], BeforeValidator(_int_list)]
 StrList = Annotated[list[str], BeforeValidator(_str_list)]

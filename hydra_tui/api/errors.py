@@ -1,8 +1,14 @@
-"""Typed errors, each with a message that tells a person what happened and what to do."""
+"""Typed errors, each with a message that tells a person what happened and what to do.
+
+Messages often carry a server's own words (an `error` body, a URL it redirected to): every message, hint and URL is
+cleaned here (hydra_tui.api.text), so no toast, status line or stderr line can carry an escape sequence.
+"""
 
 from __future__ import annotations
 
 import re
+
+from hydra_tui.api.text import clean_name, clean_text
 
 
 class HydraError(Exception):
@@ -12,10 +18,10 @@ class HydraError(Exception):
     hint: str = ""
 
     def __init__(self, message: str, *, url: str = "", hint: str | None = None) -> None:
-        self.message = message
-        self.url = url
+        self.message = clean_text(message)
+        self.url = clean_name(url)
         if hint is not None:
-            self.hint = hint
+            self.hint = clean_text(hint)
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -83,7 +89,7 @@ class ServerError(HydraError):
 
     def __init__(self, message: str, *, url: str = "", status: int = 500, server_text: str = "") -> None:
         self.status = status
-        self.server_text = server_text
+        self.server_text = clean_text(server_text)
         super().__init__(message, url=url)
 
     @property
@@ -119,3 +125,23 @@ class ActionFailedError(HydraError):
     @property
     def short(self) -> str:
         return "action failed"
+
+
+class TooLargeError(BadResponseError):
+    """An answer over the size cap (counted after decompression)."""
+
+    hint = "Raise max_response_mb in the profile if this server really sends answers this large."
+
+    @property
+    def short(self) -> str:
+        return "too large"
+
+
+class InternalError(HydraError):
+    """Reading an answer failed in a way nobody foresaw (a bug, or an input that breaks a library)."""
+
+    hint = "hydra-tui keeps polling; if it persists, please report it with the details file."
+
+    @property
+    def short(self) -> str:
+        return "internal error"

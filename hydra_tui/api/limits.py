@@ -20,11 +20,16 @@ class Limits:
     backoff_base: float = 1.0  # seconds before the first retry
     backoff_max: float = 60.0
     timeout: float = 30.0  # seconds for connect and for each read
+    deadline: float = 120.0  # seconds for a whole request, its answer read to the end (a trickle cannot hold it)
+    max_body: int = 256 << 20  # bytes of an answer, counted after decompression
+    log_deadline: float = 900.0  # seconds for downloading a whole build log (logs are spooled to a file)
 
     @classmethod
     def unlimited(cls) -> Limits:
         """For a local demo server in tests: no rate limit, quick retries."""
-        return cls(rate=0, burst=1, in_flight=8, retries=2, backoff_base=0.05, backoff_max=0.2, timeout=10.0)
+        return cls(
+            rate=0, burst=1, in_flight=8, retries=2, backoff_base=0.05, backoff_max=0.2, timeout=10.0, deadline=30.0
+        )
 
 
 class RateLimiter:

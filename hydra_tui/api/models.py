@@ -1,5 +1,8 @@
 """Pydantic models of what a Hydra server sends, tolerant of every server version (reference §4, §6, §9).
 
+Every string is cleaned as it is read (see coerce.py and text.py): nothing a server sends reaches a screen, a
+line of output or an environment variable with an escape sequence in it.
+
 Unknown fields are ignored, absent fields get defaults, and old key names are mapped onto new ones, so a
 Hydra older or newer than the one we read does not break the dashboard.
 """
@@ -15,16 +18,20 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from hydra_tui.api.coerce import (
     Bool,
+    Coloured,
     Int,
     IntList,
+    OptColoured,
     OptFloat,
     OptInt,
     OptStr,
+    OptText,
     Str,
     StrList,
+    Text,
     to_int,
 )
-from hydra_tui.api.status import BuildState, build_state
+from hydra_tui.api.status import BuildState, Counts, build_state
 
 
 class HydraModel(BaseModel):
@@ -43,7 +50,7 @@ class Declarative(HydraModel):
 class Project(HydraModel):
     name: Str
     displayname: Str = ""
-    description: Str = ""
+    description: Text = ""
     homepage: Str = ""
     owner: Str = ""
     enabled: Bool = True
@@ -91,7 +98,7 @@ def _jobset_state(value: Any) -> JobsetState:
 class JobsetInput(HydraModel):
     name: Str = ""
     type: Str = ""
-    value: Str = ""
+    value: Text = ""
     emailresponsible: Bool = False
 
     @model_validator(mode="before")
@@ -107,12 +114,12 @@ class JobsetInput(HydraModel):
 class Jobset(HydraModel):
     name: Str
     project: Str = ""
-    description: Str = ""
+    description: Text = ""
     nixexprinput: Str = ""
     nixexprpath: Str = ""
-    errormsg: Str = ""
+    errormsg: Coloured = ""
     emailoverride: Str = ""
-    fetcherrormsg: Str = ""
+    fetcherrormsg: Coloured = ""
     flake: Str = ""
     type: OptInt = 0
     enabled: JobsetState = JobsetState.ENABLED
@@ -125,7 +132,7 @@ class Jobset(HydraModel):
     lastcheckedtime: OptInt = None
     triggertime: OptInt = None
     starttime: OptInt = None
-    inputs: dict[str, JobsetInput] = Field(default_factory=dict)
+    inputs: dict[Str, JobsetInput] = Field(default_factory=dict)
 
     _enabled = field_validator("enabled", mode="before")(lambda v: _jobset_state(v))
 
@@ -157,7 +164,8 @@ class Jobset(HydraModel):
 
 
 class JobsetOverview(HydraModel):
-    """A row of `/api/jobsets?project=P`; the counts cover the jobset's current builds."""
+    """A row of `/api/jobsets?project=P`; the counts cover the jobset's current builds (`isCurrent`: those of its
+    latest evaluation), with Hydra's meaning: unfinished, finished with status 0, finished with any other status."""
 
     project: Str = ""
     name: Str
@@ -170,8 +178,19 @@ class JobsetOverview(HydraModel):
     checkinterval: OptInt = None
     triggertime: OptInt = None
     errortime: OptInt = None
-    fetcherrormsg: OptStr = None
+    fetcherrormsg: OptColoured = None
     haserrormsg: Bool = False
+
+    @property
+    def counts(self) -> Counts:
+        """Hydra's three numbers; what the total holds beyond them (a NULL status) is `unknown`."""
+        known = self.nrsucceeded + self.nrfailed + self.nrscheduled
+        return Counts(
+            succeeded=self.nrsucceeded,
+            failed=self.nrfailed,
+            queued=self.nrscheduled,
+            unknown=max(0, self.nrtotal - known),
+        )
 
     @property
     def evaluating(self) -> bool:
@@ -195,7 +214,7 @@ class JobsetEvalInput(HydraModel):
     type: Str = ""
     uri: OptStr = None
     revision: OptStr = None
-    value: OptStr = None
+    value: OptText = None
     dependency: OptInt = None
 
     def describe(self) -> str:
@@ -227,7 +246,7 @@ class JobsetEval(HydraModel):
     hasnewbuilds: Bool = True
     flake: OptStr = None
     nrbuilds: OptInt = None
-    jobsetevalinputs: dict[str, JobsetEvalInput] = Field(default_factory=dict)
+    jobsetevalinputs: dict[Str, JobsetEvalInput] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -394,9 +413,9 @@ class Build(BuildBase):
     drvpath: Str = ""
     releasename: OptStr = None
     jobsetevals: IntList = Field(default_factory=list)
-    buildoutputs: dict[str, BuildOutput] = Field(default_factory=dict)
-    buildproducts: dict[str, BuildProduct] = Field(default_factory=dict)
-    buildmetrics: dict[str, BuildMetric] = Field(default_factory=dict)
+    buildoutputs: dict[Str, BuildOutput] = Field(default_factory=dict)
+    buildproducts: dict[Str, BuildProduct] = Field(default_factory=dict)
+    buildmetrics: dict[Str, BuildMetric] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -457,11 +476,11 @@ class User(HydraModel):
 
 class PushResult(HydraModel):
     jobsetsTriggered: StrList = Field(default_factory=list)
-    error: OptStr = None
+    error: OptText = None
 
 
 class ErrorBody(HydraModel):
-    error: Str = ""
+    error: Text = ""
 
     @model_validator(mode="before")
     @classmethod

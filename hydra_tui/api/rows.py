@@ -1,5 +1,6 @@
 """Compact, column-wise storage for the builds of an evaluation (up to ~285,000 on nixpkgs).
 
+Job and system names are cleaned on the way in (hydra_tui.api.text.clean_name), like every model string.
 One pydantic model per build would cost over 1 GB at nixpkgs scale; here a build is a few machine words
 in typed arrays plus its job name. Rows whose details are not fetched yet have state UNKNOWN.
 """
@@ -15,6 +16,7 @@ from typing import Any
 from hydra_tui.api.coerce import to_bool, to_int, to_str
 from hydra_tui.api.models import BuildBase
 from hydra_tui.api.status import BuildState, build_state
+from hydra_tui.api.text import clean_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,10 +142,11 @@ class BuildRows:
         starttime: int | None,
         stoptime: int | None,
     ) -> bool:
-        """Store one build's details; True when anything changed."""
+        """Store one build's details; True when anything changed. Names are cleaned here, whatever their source."""
         i = self.position(build_id)
         if i is None:
             return False
+        job, system = clean_name(job), clean_name(system)
         system_index = self._system(system)
         start, stop = starttime or 0, stoptime or 0
         if (

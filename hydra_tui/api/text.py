@@ -1,31 +1,57 @@
-"""Untrusted one-line text from the server (job names, systems, messages), made safe to show.
+"""The one place where text from a server is made safe to show: every model, page and error goes through here.
 
-Hydra's `HTML.escape` and its JSON leave control characters alone, so a job name can carry terminal escape
-sequences, C1 controls, bidirectional overrides or zero-width characters. `clean_name` removes them all: what
-remains cannot move the cursor, recolour the terminal, reorder the line or hide characters.
+Three strengths, by what the text is:
+- `clean_name` for names (jobs, systems, projects, users): no control character of any kind, no escape sequence,
+  no bidi override or isolate, no zero-width character, no line or paragraph separator, so that one name cannot
+  pose as another or move the cursor.
+- `clean_text` for messages (descriptions, error bodies): the same, but newline and tab stay.
+- `clean_coloured` for Nix's evaluation errors: like `clean_text`, and SGR colours with short parameters stay.
+
+Lone surrogates (JSON allows `"\\ud800"`) become U+FFFD, so the result can always be encoded as UTF-8 (stdout, the
+environment of a command, a file).
 """
 
 from __future__ import annotations
 
 import re
 
-_SEQUENCES = re.compile(
-    r"""
-    \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?             # OSC … BEL or ST (or cut off)
-  | \x1b[P^_X][^\x1b]*(?:\x1b\\)?                  # DCS, PM, APC, SOS … ST
-  | \x1b\[[0-?]*[ -/]*[@-~]                        # CSI
-  | \x1b[ -/]*[0-~]                                # two-byte and nF escapes
-  | \x9b[0-?]*[ -/]*[@-~]                          # 8-bit CSI
-  | [\x90\x98\x9d\x9e\x9f][^\x9c\x07]*[\x9c\x07]?  # 8-bit string controls
-    """,
-    re.VERBOSE,
-)
-#: C0 (all of it), DEL, C1, bidi marks/overrides/isolates, zero-width characters, line/paragraph separators.
-_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff\u2028\u2029]")
+from hydra_tui.logs.sanitize import SEQUENCES, clean
+
+# Bidi marks, embeddings, overrides and isolates; zero-width spaces and joiners; word joiner, BOM, the Mongolian
+# vowel separator; line and paragraph separators; invisible operators; interlinear annotation.
+_INVISIBLE = "\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+_SURROGATES = "\ud800-\udfff"
+_NAME_DROP = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
+_TEXT_DROP = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_INVISIBLE}]")
+_LONE_SURROGATE = re.compile(f"[{_SURROGATES}]")
+_FAST_SAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}{_SURROGATES}]")
 
 
-def clean_name(text: str) -> str:
-    """`text` without escape sequences and without characters that are invisible or reorder the line."""
-    if text.isprintable() and text.isascii():
-        return text
-    return _INVISIBLE.sub("", _SEQUENCES.sub("", text))
+def _surrogates(value: str) -> str:
+    return _LONE_SURROGATE.sub("\ufffd", value)
+
+
+def clean_name(value: str) -> str:
+    """A name as it may be shown on one line: escape sequences, controls and invisible characters removed."""
+    if not _FAST_SAFE.search(value):
+        return value
+    return _NAME_DROP.sub("", SEQUENCES.sub("", _surrogates(value)))
+
+
+def clean_text(value: str) -> str:
+    """A message: like `clean_name`, but newlines and tabs stay (CR LF becomes LF)."""
+    if not _FAST_SAFE.search(value):
+        return value
+    value = _surrogates(value).replace("\r\n", "\n")
+    return _TEXT_DROP.sub("", SEQUENCES.sub("", value))
+
+
+def clean_coloured(value: str) -> str:
+    """An evaluation error: like `clean_text`, and colour (SGR) sequences with short parameters stay."""
+    if not _FAST_SAFE.search(value):
+        return value
+    return re.sub(f"[{_INVISIBLE}]", "", clean(_surrogates(value)))
+
+
+def is_clean_name(value: str) -> bool:
+    return clean_name(value) == value

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from hydra_tui.api.models import JobsetOverview, Project
 from hydra_tui.cache.store import Cache, Entry
+from hydra_tui.files import atomic_write, private_dir
 
 # Kinds worth keeping: what the first screen shows.
 PERSISTED: dict[str, TypeAdapter[Any]] = {
@@ -37,10 +37,8 @@ def save(cache: Cache, path: Path) -> None:
     for key, entry in cache.entries.items():
         if key[0] in PERSISTED and entry.has_value and not entry.from_disk:
             data.append({"key": list(key), "at": entry.fetched_at, "value": _dump(entry.value)})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data))
-    os.replace(tmp, path)
+    private_dir(path.parent)
+    atomic_write(path, json.dumps(data).encode(), mode=0o600)
 
 
 def load(cache: Cache, path: Path) -> list[Entry]:

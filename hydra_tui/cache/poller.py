@@ -105,7 +105,10 @@ class Poller:
     async def _run(self, key: Key, fetch: Fetch, interval: Interval) -> None:
         entry = await self.cache.get(key, fetch)
         while True:
-            pause = max(self.min_interval, interval(entry.value)) if entry.error is None else self._retry(entry)
+            try:
+                pause = max(self.min_interval, interval(entry.value)) if entry.error is None else self._retry(entry)
+            except Exception:  # a pace that cannot read the value must not end the polling
+                pause = self._retry(entry)
             await asyncio.sleep(pause * self.speed)
             entry = await self.cache.refresh(key, fetch)
 

@@ -13,7 +13,7 @@ from hydra_tui.api.comparison import Change, Comparison
 from hydra_tui.api.errors import BadResponseError, HydraError, ServerError, UnreachableError
 from hydra_tui.api.models import Build, JobsetOverview
 from hydra_tui.api.rows import BuildRows
-from hydra_tui.api.status import BuildState
+from hydra_tui.api.status import BuildState, Counts
 from hydra_tui.cache import disk
 from hydra_tui.cache.poller import Interval, Poller, Subscription, steady
 from hydra_tui.cache.store import Cache, Entry, Fetch, Key
@@ -33,9 +33,7 @@ def _jobsets_pace(value: Any) -> float:
 def _rows_pace(value: Any) -> float:
     if not isinstance(value, BuildRows):
         return 30
-    counts = value.counts()
-    pending = counts.get(BuildState.QUEUED, 0) + counts.get(BuildState.RUNNING, 0)
-    return 10 if pending or value.partial else 120
+    return 10 if Counts.of_states(value.counts()).queued or value.partial else 120
 
 
 def _compare_pace(value: Any) -> float:
@@ -172,7 +170,9 @@ class DataService:
     async def log_tail(self, build_id: int, lines: int) -> list[str]:
         from hydra_tui.logs.sanitize import decode
 
-        return [decode(line) for line in await self.client.log_tail(build_id, lines)]
+        raw = await self.client.log_tail(build_id, lines)
+        # Decoding a few MB is quick, but not quick enough for the UI loop: a thread does it.
+        return await asyncio.to_thread(lambda: [decode(line) for line in raw])
 
     async def whole_log(self, build_id: int) -> FileLines:
         """The whole log, streamed into a temporary file (never held in memory)."""

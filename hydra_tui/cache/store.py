@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from hydra_tui.api.errors import HydraError
+from hydra_tui.api.errors import HydraError, InternalError
 from hydra_tui.clock import Clock
 
 Key = tuple[Any, ...]
@@ -126,7 +126,12 @@ class Cache:
         entry = self.entry(key)
         self.stats.requests += 1
         try:
-            value = await fetch()
+            try:
+                value = await fetch()
+            except (HydraError, asyncio.CancelledError):
+                raise
+            except Exception as exc:  # a bug or an input that breaks a library: shown on the entry, polling goes on
+                raise InternalError(f"Reading the answer failed ({type(exc).__name__}: {str(exc)[:200]}).") from exc
         except HydraError as exc:
             self.stats.failures += 1
             first = entry.error is None

@@ -376,7 +376,7 @@ class World:
             evaltime=20 + self.rng.randrange(60),
         )
         ids: list[int] = []
-        showcase_outcomes = [0, 1, 2, 3, 4, 6, 7, 10, 0, 0, 1, 0]
+        showcase_outcomes = [0, 1, 2, 3, 4, 6, 7, 10, 11, 0, 12, 0]  # every kind of failure Hydra has today
         n = 0
         for job in jobset.jobs:
             for system in jobset.systems:

@@ -11,7 +11,7 @@ import re
 
 from rich.text import Text
 
-_SEQUENCES = re.compile(
+SEQUENCES = re.compile(
     r"""
     \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?        # OSC … BEL or ST (or cut off)
   | \x1b[P^_X][^\x1b]*(?:\x1b\\)?             # DCS, PM, APC, SOS … ST
@@ -24,6 +24,9 @@ _SEQUENCES = re.compile(
     re.VERBOSE,
 )
 _SGR = re.compile(r"\x1b\[[0-9;:]*m")
+# A colour whose parameters are short (at most 3 digits each, at most 32 of them); anything longer is not a colour
+# any terminal needs, and Rich fails on it, so the line it is on is shown without colours.
+_SHORT_SGR = re.compile(r"\x1b\[(?:[0-9]{0,3}[;:]){0,31}[0-9]{0,3}m")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -38,10 +41,18 @@ def clean(text: str) -> str:
     if "\r" in text:
         # A progress line redrawn with CR shows its last state.
         text = "\n".join(line.rsplit("\r", 1)[-1] if "\r" in line else line for line in text.split("\n"))
-    text = _SEQUENCES.sub(_keep_sgr, text)
+    text = SEQUENCES.sub(_keep_sgr, text)
+    if any(not _SHORT_SGR.fullmatch(m.group(0)) for m in _SGR.finditer(text)):
+        text = "\n".join(_plain_if_long(line) for line in text.split("\n"))
     parts = re.split(f"({_SGR.pattern})", text)
     # Odd parts are the kept SGR sequences; everything between them loses its control characters.
     return "".join(part if n % 2 else _CONTROLS.sub("", part) for n, part in enumerate(parts))
+
+
+def _plain_if_long(line: str) -> str:
+    if any(not _SHORT_SGR.fullmatch(m.group(0)) for m in _SGR.finditer(line)):
+        return _SGR.sub("", line)
+    return line
 
 
 def decode(data: bytes) -> str:
@@ -51,11 +62,15 @@ def decode(data: bytes) -> str:
 def to_text(line: str | bytes, *, tab_size: int = 8) -> Text:
     """One log line as styled Rich text: colours kept, nothing else that could reach the terminal."""
     raw = decode(line) if isinstance(line, bytes) else line
-    text = Text.from_ansi(clean(raw), no_wrap=True)
+    cleaned = clean(raw)
+    try:
+        text = Text.from_ansi(cleaned, no_wrap=True)
+    except ValueError:  # a colour Rich cannot read: the line without colours
+        text = Text(_SGR.sub("", cleaned), no_wrap=True)
     text.expand_tabs(tab_size)
     return text
 
 
 def plain(value: str) -> str:
     """Server text (names, messages) with every control character removed, for one-line display."""
-    return _CONTROLS.sub("", _SEQUENCES.sub("", value))
+    return _CONTROLS.sub("", SEQUENCES.sub("", value))

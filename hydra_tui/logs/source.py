@@ -16,6 +16,15 @@ from collections.abc import AsyncIterator, Callable, Iterator
 
 from hydra_tui.logs.sanitize import clean, decode
 
+MAX_LINE = 64 << 10  # bytes of one line that are read for display
+
+
+def cut_line(line: bytes, more: int = 0) -> bytes:
+    """A line cut to MAX_LINE bytes, with a note of what was left out."""
+    more += max(0, len(line) - MAX_LINE)
+    return line[:MAX_LINE] + (b" \xe2\x80\xa6 [%d more bytes not shown]" % more if more else b"")
+
+
 ERROR_LINE = re.compile(r"\b(error|failed|FAIL|fatal|Traceback)\b", re.IGNORECASE)
 # Candidates only (colour codes can touch the word): each is confirmed with ERROR_LINE on the plain text.
 _ERROR_WORDS = (b"error", b"fail", b"fatal", b"traceback")
@@ -110,8 +119,11 @@ class FileLines(LineSource):
         return len(self.offsets) - 1
 
     def line(self, index: int) -> str:
+        """The line, cut to MAX_LINE bytes (a log with no newlines is one line: it is never read whole)."""
         start, end = self.offsets[index], self.offsets[index + 1]
-        data = os.pread(self._fd, end - start, start)
+        data = os.pread(self._fd, min(end - start, MAX_LINE + 1), start)
+        if end - start > MAX_LINE + 1:
+            return decode(cut_line(data, end - start - len(data)))
         return decode(data.rstrip(b"\n"))
 
     def _map(self) -> mmap.mmap | None:

@@ -86,6 +86,15 @@ class HydraApp(App[int]):
         return ProjectsScreen(initial_filter=project if project and not jobset else "")
 
     def on_mount(self) -> None:
+        if not self.service.client.verify:
+            self.notify(
+                "TLS certificates are NOT verified (--insecure or insecure = true): anyone on the network path "
+                "could pose as this server.",
+                title="Insecure connection",
+                severity="warning",
+                timeout=30,
+                markup=False,
+            )
         self.service.load_state()
         self.push_screen(self.first_screen())
         if self.target:
@@ -207,10 +216,15 @@ class HydraApp(App[int]):
             self.notify(str(exc), title="Login failed", severity="error", markup=False)
             return False
         error = ""
+        warning = self.auth.plain_http_warning
         while user is None:
             answer = await self.push_screen_wait(
                 LoginScreen(
-                    self.service.client.base_url, username=self.auth.profile.username or "", reason=reason, error=error
+                    self.service.client.base_url,
+                    username=self.auth.profile.username or "",
+                    reason=reason,
+                    error=error,
+                    warning=warning or "",
                 )
             )
             if answer is None:

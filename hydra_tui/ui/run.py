@@ -18,7 +18,7 @@ from hydra_tui.crash import crash_message, write_crash_report
 
 def build_service(settings: Settings, *, limits: Limits | None = None) -> tuple[DataService, Auth, Actions]:
     profile = settings.profile
-    client = HydraClient(profile.url, limits=limits or Limits(), verify=not profile.insecure)
+    client = HydraClient(profile.url, limits=profile.limits(limits), verify=not profile.insecure)
     service = DataService(client, SystemClock(), state_file=cache_file(cache_dir(), profile.url))
     if profile.poll_interval:
         service.poller.min_interval = profile.poll_interval
@@ -43,9 +43,11 @@ def run_dashboard(settings: Settings, *, demo: bool, target: str | None) -> int:
         service, auth, actions = build_service(settings, limits=limits)
 
         def remember_theme(theme: str) -> None:
+            # A profile's own theme wins at start-up, so a choice made here is saved into that profile's table.
             if settings.config_file is not None and theme != settings.theme:
+                chosen = settings.profiles.get(settings.profile.name)
                 with contextlib.suppress(OSError):
-                    save_theme(settings.config_file, theme)
+                    save_theme(settings.config_file, theme, profile=chosen.name if chosen and chosen.theme else None)
                 settings.theme = theme
 
         app = HydraApp(

@@ -8,13 +8,15 @@ from hydra_tui.api.models import JobsetState
 from hydra_tui.api.status import BuildState, Category
 from hydra_tui.logs.sanitize import plain
 
+# The colour of each of Hydra's counts (api/status.py), and of the failures the comparison calls aborted.
 CATEGORY_STYLE = {
-    Category.OK: "green",
+    Category.SUCCEEDED: "green",
     Category.FAILED: "red",
-    Category.PENDING: "yellow",
-    Category.CANCELLED: "magenta",
+    Category.QUEUED: "yellow",
     Category.UNKNOWN: "bright_black",
 }
+ABORTED_STYLE = "magenta"
+ZERO_STYLE = "bright_black"
 
 JOBSET_STATE_STYLE = {
     JobsetState.ENABLED: "green",
@@ -30,15 +32,26 @@ def safe(value: object, style: str = "") -> Text:
     return Text(plain(str(value)), style=style)
 
 
+def state_style(state: BuildState) -> str:
+    return ABORTED_STYLE if state.aborted else CATEGORY_STYLE[state.category]
+
+
 def state_text(state: BuildState, *, short: bool = True) -> Text:
-    return Text(state.short if short else state.label, style=CATEGORY_STYLE[state.category])
+    return Text(state.short if short else state.label, style=state_style(state))
 
 
-def counts_text(succeeded: int, failed: int, queued: int) -> Text:
+def counts_text(succeeded: int, failed: int, queued: int, *, align: bool = True) -> Text:
+    """Hydra's three numbers with their symbols (`✔ 5  ✘ 8  queued 23`), coloured; the one way every screen shows
+    them. `align` pads the first two so that rows of counts line up."""
     text = Text()
-    text.append(f"✔ {succeeded:<7}", style="green" if succeeded else "bright_black")
-    text.append(f"✘ {failed:<6}", style="red" if failed else "bright_black")
-    text.append(f"◷ {queued}", style="yellow" if queued else "bright_black")
+    parts = ((Category.SUCCEEDED, succeeded, 10), (Category.FAILED, failed, 9), (Category.QUEUED, queued, 0))
+    for n, (category, count, width) in enumerate(parts):
+        cell = f"{category.symbol} {count:,}"
+        if align:
+            cell = cell.ljust(width)
+        elif n:
+            text.append("  ")
+        text.append(cell, style=CATEGORY_STYLE[category] if count else ZERO_STYLE)
     return text
 
 

@@ -15,9 +15,9 @@ DEFAULT_INTERVAL = 30.0
 EPILOG = """\
 exit status with --exit-status (once the latest evaluation has no queued or running builds):
   0    every build succeeded
-  1    some build failed
+  1    some build failed (Hydra's ✘ count, leaving out what 3 covers)
   2    the evaluation itself failed
-  3    builds were only cancelled or aborted (none failed)
+  3    every failed build was aborted, cancelled, timed out or over the log limit
   124  --timeout ran out first
 
 examples:
@@ -105,7 +105,7 @@ def watch_main(
                     sleep,
                     clock,
                     verify=not settings.profile.insecure,
-                    limits=limits,
+                    limits=settings.profile.limits(limits),
                 )
             )
         from hydra_tui.ui.watch_run import run_watch_ui

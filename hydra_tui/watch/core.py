@@ -10,7 +10,7 @@ from hydra_tui.api.client import HydraClient
 from hydra_tui.api.errors import HydraError, ServerError
 from hydra_tui.api.models import Jobset, JobsetEval
 from hydra_tui.api.rows import BuildRows
-from hydra_tui.api.status import BuildState, Category
+from hydra_tui.api.status import BuildState, Category, Counts
 from hydra_tui.cache.service import DIRECT_LIST_LIMIT
 from hydra_tui.clock import Clock
 
@@ -23,45 +23,6 @@ class Verdict(enum.IntEnum):
     EVAL_FAILED = 2
     CANCELLED = 3
     TIMEOUT = 124
-
-
-@dataclass
-class Counts:
-    succeeded: int = 0
-    failed: int = 0
-    queued: int = 0
-    running: int = 0
-    cancelled: int = 0
-    total: int = 0
-
-    @property
-    def pending(self) -> int:
-        return self.queued + self.running
-
-    @classmethod
-    def of(cls, rows: BuildRows) -> Counts:
-        counts = cls(total=len(rows))
-        for state, n in rows.counts().items():
-            if state is BuildState.QUEUED:
-                counts.queued += n
-            elif state is BuildState.RUNNING:
-                counts.running += n
-            elif state.category is Category.OK:
-                counts.succeeded += n
-            elif state.category is Category.FAILED:
-                counts.failed += n
-            elif state.category is Category.CANCELLED:
-                counts.cancelled += n
-            else:
-                counts.queued += n  # not known yet
-        return counts
-
-    def short(self) -> str:
-        return (
-            f"✔{self.succeeded} ✘{self.failed} ◷{self.queued}"
-            + (f" ▶{self.running}" if self.running else "")
-            + (f" ⊘{self.cancelled}" if self.cancelled else "")
-        )
 
 
 @dataclass
@@ -108,7 +69,7 @@ class Change:
         return {
             "time": self.time,
             "eval": self.eval_id,
-            "counts": self.counts.__dict__,
+            "counts": self.counts.to_json(),
             "new_eval": self.new_eval,
             "newly_failed": self.newly_failed,
             "fixed": self.fixed,
@@ -123,7 +84,13 @@ def _states_by_job(rows: BuildRows) -> dict[str, BuildState]:
 
 
 def _failed(state: BuildState | None) -> bool:
+    """Counted as failed by Hydra (aborted, cancelled, timed out … included)."""
     return state is not None and state.category is Category.FAILED
+
+
+def _failing(state: BuildState) -> bool:
+    """Failed and not aborted: what Hydra's comparison can call newly failing (`BuildDiff.pm`)."""
+    return _failed(state) and not state.aborted
 
 
 class Watcher:
@@ -182,7 +149,7 @@ class Watcher:
         rows = await self._rows(latest)
         states = _states_by_job(rows)
         self.build_ids = {rows.jobs[i]: rows.ids[i] for i in range(len(rows)) if rows.jobs[i]}
-        counts = Counts.of(rows)
+        counts = Counts.of_states(rows.counts())
         if rows.partial:
             counts = await self._overview_counts(counts)
         first = self.eval is None
@@ -190,7 +157,7 @@ class Watcher:
         change = Change(time=now, eval_id=latest.id, counts=counts, new_eval=new_eval)
         for job, state in sorted(states.items()):
             before = self.previous_eval_states.get(job)
-            if _failed(state) and not _failed(before) and job not in self.announced_failures:
+            if _failing(state) and not _failed(before) and job not in self.announced_failures:
                 change.newly_failed.append(job)
                 self.announced_failures.add(job)
             elif state is BuildState.SUCCEEDED and _failed(before) and old_states.get(job) is not BuildState.SUCCEEDED:
@@ -201,7 +168,7 @@ class Watcher:
         if error and error != self.eval_error:
             change.eval_error = error
         self.eval_error = error
-        if counts.pending == 0 and counts.total and not self.finished_announced:
+        if counts.queued == 0 and counts.total and not self.finished_announced:
             change.finished = True
             self.finished_announced = True
         changed = first or new_eval or counts != self.counts or change.matters or change.newly_queued
@@ -216,7 +183,7 @@ class Watcher:
         row = next((r for r in rows if r.name == self.jobset_name), None)
         if row is None:
             return fallback
-        return Counts(succeeded=row.nrsucceeded, failed=row.nrfailed, queued=row.nrscheduled, total=row.nrtotal)
+        return row.counts  # Hydra's own numbers for the current builds; no split into running / aborted here
 
     def _eval_error(self, latest: JobsetEval) -> str | None:
         j = self.jobset
@@ -232,10 +199,10 @@ class Watcher:
         """The exit status once the latest evaluation has nothing queued or running; None before."""
         if self.eval_error:
             return Verdict.EVAL_FAILED
-        if self.eval is None or self.counts.pending:
+        if self.eval is None or self.counts.queued:
             return None
-        if self.counts.failed:
+        if self.counts.failed > self.counts.aborted:
             return Verdict.FAILED
-        if self.counts.cancelled:
+        if self.counts.failed:
             return Verdict.CANCELLED
         return Verdict.SUCCEEDED

@@ -67,14 +67,16 @@ def test_demo_matches_spec(demo: DemoServer, method: str, path: str, status: int
         latest = http.get("/jobset/hello/main/evals").json()["evals"][0]
         path = path.replace("{eval}", str(latest["id"]))
         if "{build}" in path:
-            for build_id in latest["builds"]:  # every build of the showcase eval, all states
-                response = http.get(path.replace("{build}", str(build_id)))
-                OAS30Validator(_schema("/build/{build-id}", method, 200)).validate(response.json())
-            return
-        response = http.request(method.upper(), path)
-    assert response.status_code == status
-    assert response.headers["content-type"].startswith("application/json")
-    OAS30Validator(_schema(_template_for(path.split("?")[0]), method, status)).validate(response.json())
+            responses = [http.get(path.replace("{build}", str(b))) for b in latest["builds"]]  # every state
+            assert responses
+            template = "/build/{build-id}"
+        else:
+            responses = [http.request(method.upper(), path)]
+            template = _template_for(path.split("?")[0])
+    for response in responses:
+        assert response.status_code == status, response.url
+        assert response.headers["content-type"].startswith("application/json")
+        OAS30Validator(_schema(template, method, status)).validate(response.json())
 
 
 def test_login_and_push_match_spec(demo: DemoServer) -> None:

@@ -3,15 +3,16 @@ random JSON never crashes the models."""
 
 from __future__ import annotations
 
-import contextlib
 import json
+import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 from textual.widgets import DataTable, Static, Tree
 
 from hydra_tui.api import models
+from hydra_tui.api.client import HydraClient
+from hydra_tui.api.errors import BadResponseError
 from hydra_tui.api.rows import BuildRows
 from hydra_tui.demo.runner import DemoServer
 from hydra_tui.demo.world import Jobset
@@ -138,8 +139,14 @@ async def test_oversized_values_stay_usable(clock) -> None:
             assert app.is_running
 
 
+HOSTILE_TEXT = st.text(
+    alphabet=st.sampled_from(
+        ["a", "b", ".", "\x1b", "]", "[", "0", ";", "\x07", "\x9b", "\x00", "\u202e", "\n", "\ud800"]
+    ),
+    max_size=20,
+)
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20) | HOSTILE_TEXT,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=20,
 )
@@ -187,11 +194,36 @@ MODELS = [
 ]
 
 
+client = HydraClient("http://127.0.0.1:9")  # only its pure checks are used: it never connects
+
+
+def strings_in(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in strings_in(k) + strings_in(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in strings_in(v)]
+    return []
+
+
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=DOCS, model=st.sampled_from(MODELS))
 def test_models_accept_or_reject_cleanly(doc, model) -> None:
-    with contextlib.suppress(ValidationError):
-        model.model_validate(doc)
+    """Accepted: every string in the model is clean (ESC only as a short colour in an evaluation error).
+    Rejected: the client says which field of which URL, as a BadResponseError; never any other exception."""
+    try:
+        result = client._model(model, doc, "/test/url")
+    except BadResponseError as exc:
+        assert exc.message.startswith("/test/url sent data hydra-tui cannot read (")
+        return
+    assert isinstance(result, model)
+    for text in strings_in(result.model_dump()):
+        assert not UNSAFE.search(text), repr(text)
+        assert "\x1b" not in text or re.fullmatch(r"(?:[^\x1b]|\x1b\[[0-9;:]{0,40}m)*", text, re.DOTALL), repr(text)
 
 
 @settings(max_examples=200, deadline=None)
@@ -199,11 +231,20 @@ def test_models_accept_or_reject_cleanly(doc, model) -> None:
 def test_build_rows_never_crash(doc) -> None:
     rows = BuildRows.from_builds(doc if isinstance(doc, list) else [])
     assert len(rows) <= len(doc)
-    json.dumps([rows.row(i).job for i in range(len(rows))])
+    jobs = [rows.row(i).job for i in range(len(rows))] + [rows.row(i).system for i in range(len(rows))]
+    json.dumps(jobs)
+    assert not any(UNSAFE.search(job) or "\n" in job or "\x1b" in job for job in jobs)
 
 
 @settings(max_examples=200, deadline=None)
 @given(doc=DOCS)
 def test_eval_detail_never_crashes_unexpectedly(doc) -> None:
-    with contextlib.suppress(ValueError, ValidationError):
-        models.EvalDetail.from_json(doc)
+    """Either an evaluation whose ids all come from the document's `builds`, or a BadResponseError naming the path."""
+    try:
+        detail = client._eval_detail(doc, "/eval/1")
+    except BadResponseError as exc:
+        assert exc.message.startswith("/eval/1 sent an evaluation hydra-tui cannot read")
+        return
+    assert isinstance(doc, dict)
+    builds = doc.get("builds") or []
+    assert len(detail.build_ids) <= len(builds) and list(detail.build_ids) == sorted(detail.build_ids)

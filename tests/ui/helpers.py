@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import httpx
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widget import Widget
@@ -26,11 +27,29 @@ def make_app(
     profile: Profile | None = None,
     store: SessionStore | None = None,
     read_only: bool = False,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> HydraApp:
-    service = DataService(HydraClient(url, limits=Limits.unlimited()), clock)
+    service = DataService(HydraClient(url, limits=Limits.unlimited(), transport=transport), clock)
     auth = Auth(service.client, profile or Profile(url=url), store)
     actions = Actions(service, auth, read_only=read_only)
     return HydraApp(service, target=target, auth=auth, actions=actions)
+
+
+class PortMap(httpx.AsyncBaseTransport):
+    """Sends what is addressed to one port to another: the app shows a fixed address while the server listens on
+    a free port (so two test runs on one host never collide, and snapshots stay the same)."""
+
+    def __init__(self, shown: int, real: int) -> None:
+        self.shown, self.real = shown, real
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.port == self.shown:
+            request.url = request.url.copy_with(port=self.real)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
 
 
 async def wait_for(pilot: Pilot[object], condition: Callable[[], object], timeout: float = 10.0) -> None:

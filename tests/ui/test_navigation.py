@@ -7,7 +7,7 @@ from textual.widgets import DataTable, Static, Tree
 from hydra_tui.api.status import BuildState
 from hydra_tui.demo.runner import DemoServer
 from hydra_tui.ui.screens.build import BuildScreen
-from hydra_tui.ui.screens.eval_builds import EvalBuildsScreen
+from hydra_tui.ui.screens.eval_builds import STATUS_CYCLE, EvalBuildsScreen
 from hydra_tui.ui.screens.evals import EvalsScreen
 from hydra_tui.ui.screens.help import HelpScreen
 from hydra_tui.ui.screens.jobset import JobsetScreen
@@ -117,7 +117,8 @@ async def test_build_filters_and_failed_log(demo: DemoServer, clock) -> None:
         await wait_for(pilot, lambda: len(builds.view) == 36)
         await pilot.press("f")  # failed
         assert builds.view and all(builds.rows.state_at(i).category.value == "failed" for i in builds.view)
-        await pilot.press("f", "f", "f", "f", "f", "f")  # round to "all"
+        await pilot.press(*["f"] * (len(STATUS_CYCLE) - 1))  # round to "all"
+        assert app.screen.status_filter is None
         assert len(builds.view) == 36
         await pilot.press("slash", *"tests.unit")
         assert len(builds.view) == 3

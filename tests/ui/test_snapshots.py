@@ -17,23 +17,25 @@ from hydra_tui.ui.screens.help import HelpScreen
 from hydra_tui.ui.screens.jobset import JobsetScreen
 from hydra_tui.ui.widgets.build_list import BuildList
 from tests.conftest import T0
-from tests.ui.helpers import make_app, screen_ready, wait_for
+from tests.ui.helpers import PortMap, make_app, screen_ready, wait_for
 from tests.ui.test_navigation import tree_labels
 
-# A fixed port: the server's address shows on screen. Snapshot tests only read, so one server serves all.
-SNAPSHOT_PORT = 38517
+# The address the app shows (on the status line, in build URLs): fixed text, while the server itself listens on a
+# free port that PortMap sends it to. Snapshot tests only read, so one server serves all.
+SHOWN_PORT = 38517
+SHOWN_URL = f"http://127.0.0.1:{SHOWN_PORT}"
 SIZES = [(80, 24), (120, 40)]
 
 
 @pytest.fixture(scope="module")
 def snapshot_demo() -> Iterator[DemoServer]:
-    server = DemoServer(clock=FrozenClock(T0), start=T0, port=SNAPSHOT_PORT).start()
+    server = DemoServer(clock=FrozenClock(T0), start=T0).start()
     yield server
     server.stop()
 
 
 def _app(server: DemoServer, target: str | None = None):
-    return make_app(server.url, FrozenClock(T0), target=target)
+    return make_app(SHOWN_URL, FrozenClock(T0), target=target, transport=PortMap(SHOWN_PORT, server.port))
 
 
 async def _projects_ready(pilot) -> None:

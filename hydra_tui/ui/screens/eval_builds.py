@@ -9,14 +9,15 @@ from textual.binding import Binding
 from textual.widgets import Footer, Static
 
 from hydra_tui.api.rows import BuildRows
-from hydra_tui.api.status import FILTER_NAMES, BuildState
+from hydra_tui.api.status import FILTER_NAMES, Counts
 from hydra_tui.cache.store import Entry
 from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message
-from hydra_tui.ui.text import CATEGORY_STYLE
+from hydra_tui.ui.text import counts_text
 from hydra_tui.ui.widgets.build_list import SORTS, BuildList
 from hydra_tui.ui.widgets.status_line import StatusLine
 
-STATUS_CYCLE: tuple[str | None, ...] = (None, "failed", "pending", "running", "queued", "succeeded", "cancelled")
+# `f` cycles through Hydra's counts and the comparison's "aborted" (every name of FILTER_NAMES works in code).
+STATUS_CYCLE: tuple[str | None, ...] = (None, "failed", "aborted", "queued", "running", "succeeded")
 
 
 class EvalBuildsScreen(HydraScreen):
@@ -86,14 +87,12 @@ class EvalBuildsScreen(HydraScreen):
             text.append(f"  {self.project}:{self.jobset_name}", style="bright_black")
         rows = self.builds.rows if self.is_mounted else None
         if rows is not None and len(rows):
-            counts = rows.counts()
-            text.append(f"  {len(rows):,} builds ")
-            if rows.partial:
-                text.append(f"({len(rows) - rows.unknown:,} loaded:", style="bright_black")
-            for state in (BuildState.SUCCEEDED, BuildState.FAILED, BuildState.RUNNING, BuildState.QUEUED):
-                if counts.get(state):
-                    text.append(f" {counts[state]:,} {state.short}", style=CATEGORY_STYLE[state.category])
-            if rows.partial:
+            counts = Counts.of_states(rows.counts())
+            text.append(f"  {len(rows):,} builds  ")
+            if counts.unknown:
+                text.append(f"({len(rows) - counts.unknown:,} loaded: ", style="bright_black")
+            text.append_text(counts_text(counts.succeeded, counts.failed, counts.queued, align=False))
+            if counts.unknown:
                 text.append(")", style="bright_black")
             shown = len(self.builds.view)
             if shown != len(rows):

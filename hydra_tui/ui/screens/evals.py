@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer
 
 from hydra_tui.api.models import JobsetEval
+from hydra_tui.api.status import Counts
 from hydra_tui.api.timefmt import ago
 from hydra_tui.cache.store import Entry
 from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message
-from hydra_tui.ui.text import safe
+from hydra_tui.ui.text import counts_text, safe
 from hydra_tui.ui.widgets.status_line import StatusLine
 
 
@@ -22,7 +25,15 @@ def add_eval_columns(table: DataTable[Text]) -> None:
     table.add_column("CHANGED INPUTS", key="inputs")
 
 
-def eval_cells(e: JobsetEval, previous: JobsetEval | None, now: float) -> list[Text]:
+def builds_cell(e: JobsetEval, counts: Counts | None = None) -> Text:
+    """The BUILDS column: the number of builds, or Hydra's ✔ / ✘ / queued for the evaluation once they are known
+    (from its evaluations page). The one place an evaluation's counts are drawn in an evaluation table."""
+    if counts is not None:
+        return counts_text(counts.succeeded, counts.failed, counts.queued, align=False)
+    return Text(f"{e.nrbuilds if e.nrbuilds is not None else '?':>6}")
+
+
+def eval_cells(e: JobsetEval, previous: JobsetEval | None, now: float, counts: Counts | None = None) -> list[Text]:
     changed = e.changed_inputs(previous)
     if e.flake:
         inputs = safe(e.flake)
@@ -37,7 +48,7 @@ def eval_cells(e: JobsetEval, previous: JobsetEval | None, now: float) -> list[T
     return [
         Text(str(e.id), style="bold"),
         Text(ago(e.timestamp, now)),
-        Text(f"{e.nrbuilds if e.nrbuilds is not None else '?':>6}"),
+        builds_cell(e, counts),
         inputs,
     ]
 
@@ -47,8 +58,20 @@ def eval_search_text(e: JobsetEval) -> str:
     return " ".join(parts).lower()
 
 
-def fill_eval_table(table: DataTable[Text], evals: list[JobsetEval], needle: str, now: float, limit: int = 0) -> None:
-    """Show evaluations (newest first) in a table, by key: rows are rebuilt only when the set changes."""
+def fill_eval_table(
+    table: DataTable[Text],
+    evals: list[JobsetEval],
+    needle: str,
+    now: float,
+    limit: int = 0,
+    counts: Mapping[int, Counts] | None = None,
+) -> None:
+    """Show evaluations (newest first) in a table, by key: rows are rebuilt only when the set changes. `counts`:
+    Hydra's numbers per evaluation id where known; those rows show ✔ / ✘ / queued instead of a build count."""
+    counts = counts or {}
+    if counts:
+        for column in table.columns.values():
+            column.auto_width = column.auto_width or column.key == "builds"  # room for the counts
     pairs = [(e, evals[n + 1] if n + 1 < len(evals) else None) for n, e in enumerate(evals)]
     if limit:
         pairs = pairs[:limit]
@@ -59,12 +82,12 @@ def fill_eval_table(table: DataTable[Text], evals: list[JobsetEval], needle: str
         cursor = table.cursor_row
         table.clear()
         for e, prev in rows:
-            table.add_row(*eval_cells(e, prev, now), key=str(e.id))
+            table.add_row(*eval_cells(e, prev, now, counts.get(e.id)), key=str(e.id))
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
         return
     for e, prev in rows:
-        for col, cell in zip(table.columns, eval_cells(e, prev, now), strict=False):
+        for col, cell in zip(table.columns, eval_cells(e, prev, now, counts.get(e.id)), strict=False):
             if table.get_cell(str(e.id), col) != cell:
                 table.update_cell(str(e.id), col, cell)
 

@@ -108,7 +108,7 @@ class JobsetScreen(EvalTableScreen):
                 text.append_text(safe(j.description, "bright_black"))
         if o is not None:
             text.append("\n")
-            text.append_text(counts_text(o.nrsucceeded, o.nrfailed, o.nrscheduled))
+            text.append_text(counts_text(o.counts.succeeded, o.counts.failed, o.counts.queued))
             text.append(f"   of {o.nrtotal} current builds")
             if o.evaluating:
                 text.append("   evaluating now…", style="cyan bold")

@@ -67,8 +67,11 @@ class LoginScreen(ModalScreen[tuple[str, str] | None]):
     DEFAULT_CSS = MODAL_CSS.format(name="LoginScreen") + "LoginScreen Input { margin-bottom: 1; }"
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, server: str, *, username: str = "", reason: str = "", error: str = "") -> None:
+    def __init__(
+        self, server: str, *, username: str = "", reason: str = "", error: str = "", warning: str = ""
+    ) -> None:
         super().__init__()
+        self.warning = warning
         self.server = server
         self.username = username
         self.reason = reason
@@ -79,6 +82,8 @@ class LoginScreen(ModalScreen[tuple[str, str] | None]):
             yield Label(safe(f"Log in to {self.server}"), classes="title")
             if self.reason:
                 yield Static(safe(self.reason))
+            if self.warning:
+                yield Static(safe(self.warning), classes="error", id="warning")
             yield Input(self.username, placeholder="username", id="username")
             yield Input(placeholder="password", password=True, id="password")
             yield Static(safe(self.error), classes="error", id="error")

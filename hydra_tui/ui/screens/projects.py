@@ -64,7 +64,7 @@ def jobset_label(j: JobsetOverview, state: JobsetState | None = None, width: int
         badge = Text("")
     badge.pad_right(12 - badge.cell_len)
     text.append_text(badge)
-    text.append_text(counts_text(j.nrsucceeded, j.nrfailed, j.nrscheduled))
+    text.append_text(counts_text(j.counts.succeeded, j.counts.failed, j.counts.queued))
     return text
 
 

@@ -82,6 +82,9 @@ class WatchScreen(HydraScreen):
         table.add_column("JOB", key="job")
         self.poll()
         self.set_interval(self.interval, self.poll)
+        if self.timeout is not None:
+            # Exact, whatever the interval: not checked only after a poll.
+            self.set_timer(self.timeout, lambda: self.app.exit(124, return_code=124))
 
     @work(group="watch", exclusive=True, exit_on_error=False)
     async def poll(self) -> None:
@@ -91,6 +94,9 @@ class WatchScreen(HydraScreen):
             change = await self.watcher.poll()
         except HydraError as exc:
             message.show(Text(f"Poll failed, retrying: {exc}", style="yellow"))
+            return
+        except Exception as exc:  # a bug or an input that breaks a library: shown, and the next poll comes
+            message.show(Text(f"Poll failed ({type(exc).__name__}), retrying.", style="yellow"))
             return
         message.show(None)
         self.service.mark_success()
@@ -128,7 +134,7 @@ class WatchScreen(HydraScreen):
         summary = Text()
         summary.append(f"Watching {self.project}:{self.jobset_name}", style="bold")
         summary.append(f"  evaluation {latest.eval_id}  ")
-        summary.append_text(counts_text(c.succeeded, c.failed, c.pending))
+        summary.append_text(counts_text(c.succeeded, c.failed, c.queued, align=False))
         if self.watcher.eval_error:
             summary.append("\nevaluation error: ", style="red bold")
             summary.append_text(safe(self.watcher.eval_error, "red"))
@@ -138,7 +144,9 @@ class WatchScreen(HydraScreen):
             when = time.strftime("%H:%M:%S", time.localtime(change.time))
             lines.append(f"{when} ", style="bright_black")
             lines.append(f"eval {change.eval_id} ", style="cyan" if change.new_eval else "")
-            lines.append(change.counts.short() + "  ")
+            c = change.counts
+            lines.append_text(counts_text(c.succeeded, c.failed, c.queued, align=False))
+            lines.append("  ")
             style = "red" if change.newly_failed or change.eval_error else "green" if change.fixed else ""
             style = style or ("yellow" if change.newly_queued else "")
             lines.append_text(safe(change.summary() if change is not self.changes[0] else "started watching", style))

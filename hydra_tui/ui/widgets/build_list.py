@@ -24,7 +24,7 @@ from hydra_tui.api.rows import BuildRows
 from hydra_tui.api.status import BuildState
 from hydra_tui.api.timefmt import duration
 from hydra_tui.logs.sanitize import plain
-from hydra_tui.ui.text import CATEGORY_STYLE
+from hydra_tui.ui.text import state_style
 
 SORTS = ("id", "job", "status", "duration")
 
@@ -166,7 +166,7 @@ class BuildList(ScrollView, can_focus=True):
         if state is BuildState.RUNNING and rows._starts[i]:
             secs = max(0, int(self.now()) - rows._starts[i])
         style = base
-        status_style = base + Style.parse(CATEGORY_STYLE[state.category])
+        status_style = base + Style.parse(state_style(state))
         if index == self.cursor:
             # The highlighted row takes the cursor's colours whole, so no status colour can vanish into it.
             style = status_style = base + self.get_component_rich_style("build-list--cursor")

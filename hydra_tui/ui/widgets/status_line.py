@@ -44,6 +44,9 @@ class StatusLine(Static):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(service.client.base_url.split("://", 1)[-1], style="bold")
         text.append("  ")
+        if not getattr(service.client, "verify", True):
+            text.append("⚠ TLS not verified", style="red bold")
+            text.append("  ")
         text.append(plain(service.user) if service.user else "anonymous", style="" if service.user else "bright_black")
         text.append("  ")
         stale_since = min((e.error_at for e in cache.entries.values() if e.error_at), default=None)
