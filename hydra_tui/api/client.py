@@ -29,7 +29,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from hydra_tui import __version__
-from hydra_tui.api.comparison import Comparison
+from hydra_tui.api.comparison import Change, Comparison
 from hydra_tui.api.errors import (
     ActionFailedError,
     BadResponseError,
@@ -59,6 +59,7 @@ from hydra_tui.api.models import (
 )
 from hydra_tui.api.pages import (
     BuildSteps,
+    ComparisonReader,
     EvalSummary,
     read_build_steps,
     read_comparison,
@@ -289,6 +290,29 @@ class HydraClient:
         response._content = b"".join(chunks)
         await response.aclose()
 
+    async def _feed(self, response: httpx.Response, sink: Callable[[bytes], bool]) -> None:
+        """Hand a streamed answer to `sink` within the deadline and the size cap; stop when it has enough."""
+        url = str(response.request.url)
+        total = 0
+        try:
+            async with asyncio.timeout(self.limits.deadline):
+                async for chunk in response.aiter_bytes():
+                    total += len(chunk)
+                    if total > self.limits.max_body:
+                        raise self._too_large(response)
+                    if not sink(chunk):
+                        break
+        except TimeoutError:
+            raise UnreachableError(
+                f"{self.base_url} did not finish answering within {self.limits.deadline:g} s (the request deadline).",
+                url=url,
+            ) from None
+        except httpx.TransportError as exc:
+            message = f"The answer from {self.base_url} broke off ({type(exc).__name__})."
+            raise UnreachableError(message, url=url) from None
+        finally:
+            await response.aclose()
+
     def _too_large(self, response: httpx.Response) -> TooLargeError:
         url = str(response.request.url)
         size = self.limits.max_body / (1 << 20)
@@ -343,10 +367,12 @@ class HydraClient:
         login: bool = False,
         background: bool = False,
         accept: str | None = None,
+        sink: Callable[[bytes], bool] | None = None,
     ) -> httpx.Response:
         """Send one request with rate limiting, the in-flight cap and retries; raise typed errors.
         A `background` request gives way to everything else within the rate limit; `accept` replaces the
-        JSON Accept header (Hydra's pages)."""
+        JSON Accept header (Hydra's pages). With `sink`, a successful answer's body is handed to it chunk by
+        chunk instead of being kept, until it returns False (then the rest is never read)."""
         headers = {"Referer": self.base_url + "/"} if method == "POST" else {}
         if accept:
             headers["Accept"] = accept
@@ -358,11 +384,15 @@ class HydraClient:
             try:
                 async with self._in_flight:
                     self.health.requests += 1
-                    response = await self._send(request)
+                    response = await self._send(request, stream=sink is not None)
                     self.health.statuses[response.status_code] = self.health.statuses.get(response.status_code, 0) + 1
+                    if sink is not None and (response.status_code >= 300):
+                        await self._read_capped(response)
                     if response.status_code >= 400:
                         await response.aread()
                     self._check(response, login=login)
+                    if sink is not None and response.status_code < 300:
+                        await self._feed(response, sink)
             except (RateLimitedError, ServerError, UnreachableError) as exc:
                 if not (self._may_retry(exc, method, retry) and attempt < self.limits.retries):
                     self._failed(exc)
@@ -542,10 +572,15 @@ class HydraClient:
         filter: str = "",
         full: bool = False,
         background: bool = False,
+        until: Change | None = None,
     ) -> Comparison:
         """Hydra's comparison of evaluation `eval_id` with another (`/eval/N` as HTML). `compare` is an
         evaluation id, "-SECONDS" (this jobset that much earlier) or a jobset name; None: the previous one.
-        `filter` keeps jobs whose name contains it (on the server); `full` lists every row, not 250 a tab."""
+        `filter` keeps jobs whose name contains it (on the server); `full` lists every row, not 250 a tab.
+
+        With `until`, the page is read as it arrives and reading stops where that category's rows begin: the
+        categories before it on the page come whole, the rest with their counts only. Hydra's page puts the
+        failing tabs before "Still Succeeding Jobs", which holds nearly every row of a nixpkgs evaluation."""
         params: dict[str, Any] = {}
         if compare is not None:
             params["compare"] = compare
@@ -553,10 +588,32 @@ class HydraClient:
             params["filter"] = filter
         if full:
             params["full"] = 1
+        if until is not None:
+            return await self._compare_until(eval_id, params, until, background=background)
         body, url = await self.get_html(f"/eval/{eval_id}", params or None, background=background)
         if len(body) > PARSE_IN_THREAD:
             return await asyncio.to_thread(read_comparison, body, url, eval_id)
         return read_comparison(body, url, eval_id)
+
+    async def _compare_until(
+        self, eval_id: int, params: dict[str, Any], until: Change, *, background: bool
+    ) -> Comparison:
+        path = f"/eval/{eval_id}"
+        reader = ComparisonReader(self.url(path))
+
+        def sink(chunk: bytes) -> bool:
+            reader.feed(chunk)
+            return until not in reader.panes
+
+        response = await self.request(
+            "GET", path, params=params or None, background=background, accept=HTML_ACCEPT, sink=sink
+        )
+        ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if "html" not in ctype:
+            kind = "JSON" if ctype in JSON_TYPES else f"'{ctype or 'nothing'}'"
+            raise BadResponseError(f"{path} answered with {kind} where an HTML page was expected.", url=self.url(path))
+        reader.finish()
+        return reader.result(eval_id)
 
     async def eval_job(self, eval_id: int, job: str) -> int | None:
         """The build of `job` in evaluation `eval_id` (`/eval/N/job/JOB` redirects to it), None when the

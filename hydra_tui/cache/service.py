@@ -84,10 +84,13 @@ class DataService:
             return key, lambda: c.build(args[0]), _build_pace
         if kind == "log_tail":
             return key, lambda: c.log_tail(args[0], args[1]), steady(10)
-        if kind == "compare":  # (eval id, compare spec or None, filter, full)
+        if kind == "compare":  # (eval id, compare spec or None, filter, failing categories whole)
+            until = Change.STILL_SUCCEEDING if args[3] else None
             return (
                 key,
-                lambda: c.compare(args[0], compare=args[1], filter=args[2], full=args[3], background=background),
+                lambda: c.compare(
+                    args[0], compare=args[1], filter=args[2], full=args[3], until=until, background=background
+                ),
                 _compare_pace,
             )
         if kind == "build_steps":

@@ -48,6 +48,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="root causes of every failing build, not only of the newly failing ones (more requests)",
     )
+    p.add_argument(
+        "--max-pages",
+        type=int,
+        metavar="N",
+        help="read at most N build pages for root causes (a fair sample; the counts become lower bounds)",
+    )
     return p
 
 
@@ -117,6 +123,7 @@ async def _report(ns, url: str, project: str, jobset: str, out: TextIO, err: Tex
                 eval_id=ns.eval,
                 compare=parse_compare(ns.compare),
                 all_failures=ns.all_failures,
+                max_pages=ns.max_pages,
                 on_progress=lambda text: print(text, file=err, flush=True),
             )
         except HydraError as exc:

@@ -49,7 +49,8 @@ class EvalReport:
     jobset: str
     comparison: Comparison
     root_causes: list[RootCause] = field(default_factory=list)
-    #: The builds whose steps were read for root causes (the dependency failures in scope).
+    #: The dependency failures in scope, and how many of their pages were read (fewer with --max-pages).
+    in_scope: int = 0
     scanned: int = 0
     all_failures: bool = False
 
@@ -74,6 +75,7 @@ class EvalReport:
             "jobset": self.jobset,
             "compare_to": self.comparison.compare_to,
             "categories": categories,
+            "root_causes_scope": {"dependency_failures": self.in_scope, "pages_read": self.scanned},
             "root_causes": [
                 {
                     "build": c.build,
@@ -126,6 +128,7 @@ async def build_report(
     eval_id: int | None = None,
     compare: int | str | None = None,
     all_failures: bool = False,
+    max_pages: int | None = None,
     on_progress: Callable[[str], None] | None = None,
 ) -> EvalReport:
     """Everything `hydra-tui report` prints. Progress lines go to `on_progress` (stderr for the CLI)."""
@@ -150,6 +153,14 @@ async def build_report(
             last[0] = p.done
             say(f"Reading build steps: {p.done:,}/{p.total:,}" + (f" ({p.failed} unreadable)" if p.failed else ""))
 
-    scan = RootCauseScan(service, todo, known=known, on_progress=progress)
+    scan = RootCauseScan(service, todo, known=known, on_progress=progress, limit=max_pages)
     causes = await scan.run() if todo else []
-    return EvalReport(project, jobset, comparison, causes, scanned=len(todo), all_failures=all_failures)
+    return EvalReport(
+        project,
+        jobset,
+        comparison,
+        causes,
+        in_scope=len(todo),
+        scanned=scan.progress.done,
+        all_failures=all_failures,
+    )

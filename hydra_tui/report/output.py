@@ -25,7 +25,10 @@ def _summary(report: EvalReport) -> str:
 
 def _scope(report: EvalReport) -> str:
     what = "failing" if report.all_failures else "newly failing"
-    return f"{report.scanned:,} dependency failures among the {what} builds"
+    text = f"{report.in_scope:,} dependency failures among the {what} builds"
+    if report.scanned < report.in_scope:
+        text += f"; a sample of {report.scanned:,} read, so the counts are lower bounds"
+    return text
 
 
 def as_text(report: EvalReport) -> str:

@@ -23,6 +23,11 @@ from hydra_tui.cache.service import DataService
 WORKERS = 2
 
 
+def _spread(build_id: int) -> int:
+    """A fixed pseudo-random order: a scan stopped early has read a fair sample, not one corner of the list."""
+    return (build_id * 2654435761) & 0xFFFFFFFF
+
+
 @dataclass
 class RootCause:
     """One build that broke others: what it is, and the builds of this evaluation it broke."""
@@ -69,9 +74,12 @@ class RootCauseScan:
         *,
         known: Iterable[ComparedBuild] = (),
         on_progress: Callable[[ScanProgress, list[RootCause]], None] | None = None,
+        limit: int | None = None,
     ) -> None:
         self.service = service
-        self.builds = candidates(builds)
+        self.builds = sorted(candidates(builds), key=lambda b: _spread(b.id or 0))
+        if limit is not None:
+            self.builds = self.builds[:limit]
         #: Rows of the evaluation already known (id → job, system), to name culprits without a request.
         self.known = {b.id: b for b in known if b.id is not None}
         self.on_progress = on_progress
