@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hydra_tui.api.comparison import ORDER, Change, ComparedBuild, Comparison
-from hydra_tui.api.errors import BadResponseError
+from hydra_tui.api.errors import BadResponseError, NotFoundError
 from hydra_tui.cache.service import DataService
 from hydra_tui.report.rootcauses import RootCause, RootCauseScan, ScanProgress, candidates
 
@@ -115,6 +115,13 @@ async def whole_comparison(
 def _value(entry: Any, eval_id: int) -> Comparison:
     if isinstance(entry.value, Comparison) and entry.error is None:
         return entry.value
+    if isinstance(entry.error, NotFoundError) and entry.key[2] is not None:
+        raise NotFoundError(
+            f"Evaluation {eval_id} cannot be compared with {entry.key[2]!r}: the server knows no such evaluation, "
+            "or no such jobset in this project.",
+            url=entry.error.url,
+            hint="Give an evaluation id, -1d / -1w, or the name of another jobset of the same project.",
+        )
     if entry.error is not None:
         raise entry.error
     raise BadResponseError(f"Evaluation {eval_id}'s comparison could not be read.")
