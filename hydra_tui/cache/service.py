@@ -54,29 +54,31 @@ class _Filler:
     """The row details being fetched for one evaluation."""
 
     eval_id: int
-    wanted: list[int] = field(default_factory=list)  # the rows on screen, most wanted first
+    wanted: list[int] = field(default_factory=list)  # the rows on screen still to fetch, most wanted first
+    asked: frozenset[int] = frozenset()  # the rows on screen, as last asked for
     inflight: set[int] = field(default_factory=set)
     workers: set[asyncio.Future[None]] = field(default_factory=set)
     origin: tuple[str, str] | None = None  # project and jobset, for /api/latestbuilds
     latest_asked: bool = False
+    failed: set[int] = field(default_factory=set)  # not fetched again until they come into view again
     arrived: list[BuildBase] = field(default_factory=list)
     flush_scheduled: bool = False
 
+    def _to_fetch(self, rows: BuildRows, build_id: int) -> bool:
+        p = rows.position(build_id)
+        return p is not None and not rows.known_at(p) and build_id not in self.failed
+
     def pending(self, rows: BuildRows) -> list[int]:
         """The wanted rows still unknown and not on their way."""
-        out = []
-        for build_id in self.wanted:
-            p = rows.position(build_id)
-            if p is not None and not rows.known_at(p) and build_id not in self.inflight:
-                out.append(build_id)
-        return out
+        return [i for i in self.wanted if self._to_fetch(rows, i) and i not in self.inflight]
 
     def next_wanted(self, rows: BuildRows) -> int | None:
-        """Take the first wanted row still to fetch, dropping those already known or on their way."""
-        while self.wanted:
-            build_id = self.wanted.pop(0)
-            p = rows.position(build_id)
-            if p is not None and not rows.known_at(p) and build_id not in self.inflight:
+        """Take the first wanted row still to fetch. Rows known or failed are dropped; those on their way stay
+        (a bulk request may not cover them after all)."""
+        self.wanted = [i for i in self.wanted if self._to_fetch(rows, i)]
+        for n, build_id in enumerate(self.wanted):
+            if build_id not in self.inflight:
+                del self.wanted[n]
                 return build_id
         return None
 
@@ -213,7 +215,8 @@ class DataService:
         try:
             build = await self.client.build(build_id)
         except HydraError:
-            return False  # asked again when it is next in view
+            filler.failed.add(build_id)  # until it comes into view again
+            return False
         finally:
             filler.inflight.discard(build_id)
         self._arrived(filler, build)
@@ -248,7 +251,12 @@ class DataService:
         one `/api/latestbuilds` request fills the newest rows first, where it covers them.
         """
         filler = self._filler(eval_id)
-        filler.wanted = list(dict.fromkeys(ids))
+        wanted = list(dict.fromkeys(ids))
+        # A row that failed is tried again once it has left the screen and come back.
+        filler.failed.intersection_update(filler.asked)
+        filler.failed.intersection_update(wanted)
+        filler.asked = frozenset(wanted)
+        filler.wanted = wanted
         if project and jobset:
             filler.origin = (project, jobset)
         workers = max(1, min(4, self.client.limits.in_flight))

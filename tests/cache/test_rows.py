@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 
 from hydra_tui.api.client import HydraClient
+from hydra_tui.api.comparison import ComparedBuild
+from hydra_tui.api.errors import UnreachableError
 from hydra_tui.api.models import Build
 from hydra_tui.api.rows import BuildRows
+from hydra_tui.api.status import BuildState
 from hydra_tui.cache.service import DataService
 from hydra_tui.clock import FrozenClock
 
@@ -113,3 +116,102 @@ async def test_details_show_one_by_one(service: DataService) -> None:
     assert not fill.done()
     held.set()
     assert await fill == 5
+
+
+async def small_eval_as_partial(service: DataService, monkeypatch: pytest.MonkeyPatch) -> tuple[int, BuildRows]:
+    """hello:main's latest evaluation, treated like a nixpkgs one: only its ids, details on demand. Returns it and
+    the whole listing (fetched aside, for what the rows should become)."""
+    monkeypatch.setattr("hydra_tui.cache.service.DIRECT_LIST_LIMIT", 0)
+    latest = await service.client.latest_eval("hello", "main")
+    whole = await service.client.eval_builds(latest.eval.id)
+    rows = (await service.get("eval_builds", latest.eval.id)).value
+    assert rows.partial and rows.unknown == len(rows) == len(whole)
+    return latest.eval.id, whole
+
+
+async def test_latest_builds_fill_the_rows_they_cover_with_one_request(
+    service: DataService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    eval_id, whole = await small_eval_as_partial(service, monkeypatch)
+    finished = [whole.ids[i] for i in range(len(whole)) if whole.state_at(i).finished]
+    assert len(finished) > 10
+    latest = Gate(service.client, "latest_builds")
+    latest.open.set()
+    single = Gate(service.client, "build")
+    single.open.set()
+    service.want_rows(eval_id, finished, project="hello", jobset="main")
+    await until(lambda: rows_of(service, eval_id).unknown == len(whole) - len(finished))
+    assert len(latest.calls) == 1 and single.calls == []
+    rows = rows_of(service, eval_id)
+    for build_id in finished:
+        p = rows.position(build_id)
+        q = whole.position(build_id)
+        assert (rows.jobs[p], rows.state_at(p), rows.system_names[rows._systems[p]]) == (
+            whole.jobs[q],
+            whole.state_at(q),
+            whole.system_names[whole._systems[q]],
+        )
+
+
+async def test_rows_latest_builds_do_not_cover_are_fetched_one_by_one(
+    service: DataService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    eval_id, whole = await small_eval_as_partial(service, monkeypatch)
+    unfinished = [whole.ids[i] for i in range(len(whole)) if not whole.state_at(i).finished]
+    assert unfinished
+    single = Gate(service.client, "build")
+    single.open.set()
+    service.want_rows(eval_id, unfinished, project="hello", jobset="main")
+
+    def known(rows: BuildRows, ids: list[int]) -> bool:
+        return all(rows.known_at(rows.position(i)) for i in ids)
+
+    await until(lambda: known(rows_of(service, eval_id), unfinished))
+    assert sorted(args[0] for args in single.calls) == sorted(unfinished)
+    # The one latestbuilds request filled the finished rows too, though they were not on screen.
+    assert rows_of(service, eval_id).unknown == 0
+
+
+async def test_fill_rows_from_a_comparison(service: DataService, monkeypatch: pytest.MonkeyPatch) -> None:
+    eval_id, whole = await small_eval_as_partial(service, monkeypatch)
+    compared = [
+        ComparedBuild(whole.ids[i], whole.jobs[i], whole.system_names[whole._systems[i]], whole.state_at(i))
+        for i in range(5)
+    ]
+    removed = ComparedBuild(None, "gone", "x86_64-linux", BuildState.SUCCEEDED)
+    elsewhere = ComparedBuild(1, "other", "x86_64-linux", BuildState.FAILED)  # not in this evaluation
+    requests = service.client.health.requests
+    assert service.fill_rows_from(eval_id, [*compared, removed, elsewhere]) == 5
+    assert service.client.health.requests == requests  # nothing asked of the server
+    rows = rows_of(service, eval_id)
+    assert rows.unknown == len(rows) - 5
+    for c in compared:
+        p = rows.position(c.id)
+        assert (rows.jobs[p], rows.system_names[rows._systems[p]], rows.state_at(p)) == (c.job, c.system, c.state)
+    assert service.fill_rows_from(eval_id, compared) == 0  # nothing new
+
+
+async def test_a_row_that_failed_is_fetched_again_when_it_comes_back_into_view(service: DataService) -> None:
+    eval_id, rows = await big_eval(service)
+    first, second = rows.ids[0], rows.ids[1]
+    gate = Gate(service.client, "build")
+    real = gate.real
+    failing = {first}
+
+    async def flaky(build_id: int) -> Build:
+        if build_id in failing:
+            raise UnreachableError("Cannot connect to the test server.")
+        return await real(build_id)
+
+    gate.real = flaky
+    gate.open.set()
+    service.want_rows(eval_id, [first, second])
+    await until(lambda: rows_of(service, eval_id).known_at(1) and len(gate.calls) == 2)
+    failing.clear()
+    service.want_rows(eval_id, [first, second])  # still in view: not hammered again
+    await until(lambda: not service._fillers[eval_id].workers)
+    assert len(gate.calls) == 2
+    service.want_rows(eval_id, [rows.ids[2]])  # scrolled away…
+    service.want_rows(eval_id, [first, rows.ids[2]])  # …and back
+    await until(lambda: rows_of(service, eval_id).known_at(0))
+    assert [args[0] for args in gate.calls].count(first) == 2

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from hydra_tui.api.rows import BuildRows
@@ -107,11 +107,21 @@ class EvalBuildsScreen(HydraScreen):
     # --- details for the nixpkgs case ------------------------------------------------------------
 
     def on_build_list_need_details(self, event: BuildList.NeedDetails) -> None:
-        self.fetch_details(event.build_ids)
+        # Replaces what was asked before: rows that left the screen are not fetched any more.
+        self.service.want_rows(self.eval_id, event.build_ids, project=self.project, jobset=self.jobset_name)
 
-    @work(group="details")
-    async def fetch_details(self, build_ids: list[int]) -> None:
-        await self.service.fill_rows(self.eval_id, build_ids)
+    def on_screen_suspend(self) -> None:
+        super().on_screen_suspend()
+        if not isinstance(self.app.screen, ModalScreen):
+            self.service.want_rows(self.eval_id, [])
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.builds.ask_again()
+
+    def on_unmount(self) -> None:
+        super().on_unmount()
+        self.service.want_rows(self.eval_id, [])
 
     def on_build_list_selected(self, event: BuildList.Selected) -> None:
         self.hydra_app.open_build(event.build_id)
