@@ -215,3 +215,34 @@ async def test_a_row_that_failed_is_fetched_again_when_it_comes_back_into_view(s
     service.want_rows(eval_id, [first, rows.ids[2]])  # …and back
     await until(lambda: rows_of(service, eval_id).known_at(0))
     assert [args[0] for args in gate.calls].count(first) == 2
+
+
+def test_the_journal_names_the_rows_whose_job_changed() -> None:
+    rows = BuildRows([10, 20, 30])
+    mark = rows.job_mark()
+    one = rows.copy()
+    one.set(20, job="hello", system="x86_64-linux", state=BuildState.SUCCEEDED, starttime=1, stoptime=2)
+    two = one.copy()
+    two.set(30, job="zlib", system="x86_64-linux", state=BuildState.QUEUED, starttime=None, stoptime=None)
+    two.set(20, job="hello", system="x86_64-linux", state=BuildState.FAILED, starttime=1, stoptime=3)  # same job
+    assert list(two.jobs_changed_since(mark)) == [1, 2]
+    assert list(two.jobs_changed_since(one.job_mark())) == [2]
+    assert list(one.jobs_changed_since(two.job_mark())) == [2]  # either way round
+    assert two.ids is rows.ids  # the ids are shared, never copied
+    # A change to rows that are not the newest starts a journal of their own: a reader must compare every row.
+    one.set(10, job="gcc", system="x86_64-linux", state=BuildState.QUEUED, starttime=None, stoptime=None)
+    assert one.jobs_changed_since(two.job_mark()) is None
+    assert one.jobs_changed_since(mark) is None
+    fresh = BuildRows([10, 20, 30])
+    fresh.adopt_details(two)
+    assert fresh.jobs == two.jobs and fresh.jobs_changed_since(mark) is None
+
+
+def test_fill_keeps_times_and_running() -> None:
+    rows = BuildRows([1, 2])
+    rows.set(1, job="a", system="s", state=BuildState.RUNNING, starttime=100, stoptime=None)
+    assert not rows.fill(1, job="a", system="s", state=BuildState.QUEUED)  # a page cannot tell running apart
+    assert rows.fill(1, job="a", system="s", state=BuildState.SUCCEEDED)
+    assert rows.row(0).starttime == 100 and rows.state_at(0) is BuildState.SUCCEEDED
+    assert rows.fill(2, job="b", system="s", state=BuildState.UNKNOWN) and not rows.known_at(1)
+    assert not rows.fill(3, job="c", system="s", state=BuildState.FAILED)
