@@ -61,7 +61,7 @@ class _Filler:
     origin: tuple[str, str] | None = None  # project and jobset, for /api/latestbuilds
     latest_asked: bool = False
     failed: set[int] = field(default_factory=set)  # not fetched again until they come into view again
-    arrived: list[BuildBase] = field(default_factory=list)
+    arrived: list[tuple[int, BuildBase]] = field(default_factory=list)  # fetched, not yet in the rows
     flush_scheduled: bool = False
 
     def _to_fetch(self, rows: BuildRows, build_id: int) -> bool:
@@ -197,17 +197,19 @@ class DataService:
             )
         return changed
 
-    def _arrived(self, filler: _Filler, build: BuildBase) -> None:
-        """One build's details arrived: show it with whatever else arrives in the same turn of the loop."""
-        filler.arrived.append(build)
+    def _arrived(self, filler: _Filler, build_id: int, build: BuildBase) -> None:
+        """One build's details arrived: show it with whatever else arrives in the same turn of the loop. It counts
+        as on its way until then, so that nobody asks for it again meanwhile."""
+        filler.arrived.append((build_id, build))
         if not filler.flush_scheduled:
             filler.flush_scheduled = True
             asyncio.get_running_loop().call_soon(self._flush, filler)
 
     def _flush(self, filler: _Filler) -> int:
         filler.flush_scheduled = False
-        builds, filler.arrived = filler.arrived, []
-        changed = self._apply(filler.eval_id, builds) if builds else 0
+        arrived, filler.arrived = filler.arrived, []
+        changed = self._apply(filler.eval_id, [build for _, build in arrived]) if arrived else 0
+        filler.inflight.difference_update(build_id for build_id, _ in arrived)
         return changed
 
     async def _fetch_one(self, filler: _Filler, build_id: int) -> bool:
@@ -215,11 +217,13 @@ class DataService:
         try:
             build = await self.client.build(build_id)
         except HydraError:
+            filler.inflight.discard(build_id)
             filler.failed.add(build_id)  # until it comes into view again
             return False
-        finally:
+        except BaseException:
             filler.inflight.discard(build_id)
-        self._arrived(filler, build)
+            raise
+        self._arrived(filler, build_id, build)
         return True
 
     async def fill_rows(self, eval_id: int, ids: Iterable[int]) -> int:

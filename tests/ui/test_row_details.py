@@ -112,6 +112,7 @@ async def test_rows_scrolled_away_are_not_fetched_and_are_when_back(demo: DemoSe
         await wait_for(pilot, lambda: all_known(builds))
         bottom = {builds.rows.ids[i] for i in on_screen(builds)}
         assert {args[0] for args in gate.calls} == sent_while_on_top | bottom
+        assert len(gate.calls) == len(sent_while_on_top | bottom)  # none asked twice
         # Back at the top: the rows never fetched are now.
         await pilot.press("home")
         await wait_for(pilot, lambda: all_known(builds))

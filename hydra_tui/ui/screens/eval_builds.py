@@ -31,7 +31,7 @@ class EvalBuildsScreen(HydraScreen):
         Binding("B", "eval_action('bump')", "Bump all"),
     ]
     DEFAULT_CSS = """
-    EvalBuildsScreen #summary { height: 1; padding: 0 1; }
+    EvalBuildsScreen #summary { height: 1; width: 1fr; padding: 0 1; }
     """
 
     def __init__(self, eval_id: int, project: str | None = None, jobset: str | None = None) -> None:
@@ -102,7 +102,8 @@ class EvalBuildsScreen(HydraScreen):
             text.append(f"  [status: {self.status_filter}]", style="cyan")
         if self.is_mounted and self.builds.sort != "id":
             text.append(f"  [sort: {self.builds.sort}]", style="cyan")
-        self.query_one("#summary", Static).update(text)
+        # One line of a fixed size: its text changes with every row that arrives, the layout never does.
+        self.query_one("#summary", Static).update(text, layout=False)
 
     # --- details for the nixpkgs case ------------------------------------------------------------
 
