@@ -40,18 +40,26 @@ def wait_port(port: int, timeout: float = 20) -> None:
     raise SystemExit("the demo server did not start")
 
 
+def here_first() -> dict[str, str]:
+    """The environment for the processes, importing hydra_tui from this checkout: a script's own directory, not
+    the working directory, starts its path, so an editable install elsewhere would be measured instead."""
+    path = [str(HERE.parent), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(path))
+
+
 def main() -> int:
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "hydra_tui", "demo-server", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env=here_first(),
     )
     try:
         wait_port(port)
         runs = []
         for _ in range(3):
-            env = dict(os.environ, BENCH_SPAWNED_AT=repr(time.time()))
+            env = dict(here_first(), BENCH_SPAWNED_AT=repr(time.time()))
             done = subprocess.run(
                 [sys.executable, str(HERE / "probe.py"), f"http://127.0.0.1:{port}"],
                 capture_output=True,

@@ -41,6 +41,8 @@ class BuildRows:
     """The builds of one evaluation, sorted by id."""
 
     __slots__ = (
+        "_journal",
+        "_seen",
         "_starts",
         "_states",
         "_stops",
@@ -64,6 +66,11 @@ class BuildRows:
         self._system_index: dict[str, int] = {"": 0}
         #: True when only the ids are known (the server could not list the details at once).
         self.partial = False
+        # The positions whose job changed, in order, shared by the copies made one after another from this one,
+        # so a reader (the filter index) can catch up with only what changed. `_seen` is how much of it this
+        # object reflects; a change to an object that is not the newest starts a journal of its own.
+        self._journal = array("q")
+        self._seen = 0
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BuildRows):
@@ -85,6 +92,8 @@ class BuildRows:
                 continue
             j = old.position(build_id)
             if j is not None and old._states[j] != BuildState.UNKNOWN:
+                if self.jobs[i] != old.jobs[j]:
+                    self._note(i)
                 self.jobs[i] = old.jobs[j]
                 self._states[i] = old._states[j]
                 self._systems[i] = self._system(old.system_names[old._systems[j]])
@@ -92,8 +101,9 @@ class BuildRows:
                 self._stops[i] = old._stops[j]
 
     def copy(self) -> BuildRows:
+        """A copy to change and publish in place of this one. The ids are shared: they never change."""
         new = BuildRows(())
-        new.ids = array("q", self.ids)
+        new.ids = self.ids
         new.jobs = list(self.jobs)
         new._states = array("b", self._states)
         new._systems = array("B", self._systems)
@@ -102,7 +112,28 @@ class BuildRows:
         new.system_names = list(self.system_names)
         new._system_index = dict(self._system_index)
         new.partial = self.partial
+        new._journal = self._journal
+        new._seen = self._seen
         return new
+
+    def _note(self, i: int) -> None:
+        if self._seen != len(self._journal):
+            self._journal = array("q")
+            self._seen = 0
+        self._journal.append(i)
+        self._seen += 1
+
+    def job_mark(self) -> tuple[object, int]:
+        """Where this object is in its journal of job changes; give it back to `jobs_changed_since`."""
+        return self._journal, self._seen
+
+    def jobs_changed_since(self, mark: tuple[object, int]) -> array[int] | None:
+        """The positions whose job may differ from those of the object `mark` was taken from, or None when
+        that cannot be told (another journal: compare every row)."""
+        journal, seen = mark
+        if journal is not self._journal:
+            return None
+        return self._journal[min(seen, self._seen) : max(seen, self._seen)]
 
     @classmethod
     def from_builds(cls, builds: Iterable[Mapping[str, Any]]) -> BuildRows:
@@ -157,12 +188,33 @@ class BuildRows:
             and self._stops[i] == stop
         ):
             return False
+        if self.jobs[i] != job:
+            self._note(i)
         self.jobs[i] = job
         self._states[i] = int(state)
         self._systems[i] = system_index
         self._starts[i] = start
         self._stops[i] = stop
         return True
+
+    def fill(self, build_id: int, *, job: str, system: str, state: BuildState) -> bool:
+        """Store what a summary row knows (a comparison's row, `/api/latestbuilds`): job, system and state, keeping
+        the times already known. True when anything changed. An UNKNOWN state leaves the state as it is."""
+        i = self.position(build_id)
+        if i is None:
+            return False
+        known = BuildState(self._states[i])
+        # A page tells queued from running only by its icon; a row known to be running stays running.
+        if state is BuildState.UNKNOWN or (state is BuildState.QUEUED and known is BuildState.RUNNING):
+            state = known
+        return self.set(
+            build_id,
+            job=job,
+            system=system,
+            state=state,
+            starttime=self._starts[i] or None,
+            stoptime=self._stops[i] or None,
+        )
 
     def update_from_json(self, data: Mapping[str, Any]) -> bool:
         try:
@@ -217,14 +269,13 @@ class BuildRows:
         return stop - start if start and stop >= start else -1
 
     def counts(self) -> dict[BuildState, int]:
-        counts: dict[BuildState, int] = {}
-        for code in set(self._states):
-            counts[BuildState(code)] = self._states.count(code)
-        return counts
+        # Counting bytes runs in C at memchr speed; array.count compares Python ints (~40x slower at 250,000).
+        states = self._states.tobytes()
+        return {state: n for state in BuildState if (n := states.count(int(state)))}
 
     @property
     def unknown(self) -> int:
-        return self._states.count(BuildState.UNKNOWN)
+        return self._states.tobytes().count(int(BuildState.UNKNOWN))
 
 
 def to_int_safe(value: Any) -> int | None:

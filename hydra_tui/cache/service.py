@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hydra_tui.api.client import HydraClient
-from hydra_tui.api.comparison import Change, Comparison
+from hydra_tui.api.comparison import Change, ComparedBuild, Comparison
 from hydra_tui.api.errors import BadResponseError, HydraError, ServerError, UnreachableError
-from hydra_tui.api.models import Build, JobsetOverview
+from hydra_tui.api.models import Build, BuildBase, JobsetOverview
 from hydra_tui.api.rows import BuildRows
 from hydra_tui.api.status import BuildState, Counts
 from hydra_tui.cache import disk
@@ -19,6 +20,10 @@ from hydra_tui.cache.poller import Interval, Poller, Subscription, steady
 from hydra_tui.cache.store import Cache, Entry, Fetch, Key
 from hydra_tui.clock import Clock
 from hydra_tui.logs.source import FileLines
+
+# One `/api/latestbuilds` request fills at most this many rows (Hydra sets no cap on `nr`; a few hundred builds
+# are ~150 kB of JSON and one indexed query on the server).
+LATEST_BUILDS_NR = 500
 
 # Past this many builds, `/eval/N/builds` is not even tried: on hydra.nixos.org it answers a nixpkgs
 # evaluation (~100 MB) only with a gateway timeout, after a long wait.
@@ -48,6 +53,40 @@ def _build_pace(value: Any) -> float:
     return 300
 
 
+@dataclass(eq=False)
+class _Filler:
+    """The row details being fetched for one evaluation."""
+
+    eval_id: int
+    wanted: list[int] = field(default_factory=list)  # the rows on screen still to fetch, most wanted first
+    asked: frozenset[int] = frozenset()  # the rows on screen, as last asked for
+    inflight: set[int] = field(default_factory=set)
+    workers: set[asyncio.Future[None]] = field(default_factory=set)
+    origin: tuple[str, str] | None = None  # project and jobset, for /api/latestbuilds
+    latest_asked: bool = False
+    failed: set[int] = field(default_factory=set)  # not fetched again until they come into view again
+    arrived: list[tuple[int, BuildBase]] = field(default_factory=list)  # fetched, not yet in the rows
+    flush_scheduled: bool = False
+
+    def _to_fetch(self, rows: BuildRows, build_id: int) -> bool:
+        p = rows.position(build_id)
+        return p is not None and not rows.known_at(p) and build_id not in self.failed
+
+    def pending(self, rows: BuildRows) -> list[int]:
+        """The wanted rows still unknown and not on their way."""
+        return [i for i in self.wanted if self._to_fetch(rows, i) and i not in self.inflight]
+
+    def next_wanted(self, rows: BuildRows) -> int | None:
+        """Take the first wanted row still to fetch. Rows known or failed are dropped; those on their way stay
+        (a bulk request may not cover them after all)."""
+        self.wanted = [i for i in self.wanted if self._to_fetch(rows, i)]
+        for n, build_id in enumerate(self.wanted):
+            if build_id not in self.inflight:
+                del self.wanted[n]
+                return build_id
+        return None
+
+
 class DataService:
     """The one door to server data for the UI (and scripts): cached, single-flight, polled while watched."""
 
@@ -58,6 +97,7 @@ class DataService:
         self.poller = Poller(self.cache)
         self.state_file = state_file
         self.user: str | None = None
+        self._fillers: dict[int, _Filler] = {}
 
     # --- sources ---------------------------------------------------------------------------------
 
@@ -120,10 +160,13 @@ class DataService:
 
     # --- the builds of an evaluation ---------------------------------------------------------------
 
+    def _current_rows(self, eval_id: int) -> BuildRows | None:
+        entry = self.cache.peek(("eval_builds", eval_id))
+        return entry.value if entry is not None and isinstance(entry.value, BuildRows) else None
+
     async def _eval_rows(self, eval_id: int) -> BuildRows:
         """All builds with details when the server can list them; otherwise every id, details on demand."""
-        previous = self.cache.peek(("eval_builds", eval_id))
-        old = previous.value if previous is not None and isinstance(previous.value, BuildRows) else None
+        old = self._current_rows(eval_id)
         # An evaluation listed whole before is small enough: no need to ask for its ids first on every poll.
         listed_before = old is not None and not old.partial
         detail = None if listed_before else await self.client.eval(eval_id)
@@ -135,32 +178,162 @@ class DataService:
                     raise
         if detail is None:
             detail = await self.client.eval(eval_id)
+        # Details may have arrived while the ids were on their way: keep what the cache holds now, not what it
+        # held when the poll began. The same ids keep the same object, so nothing changes and nothing is dropped.
+        now = self._current_rows(eval_id)
+        if now is not None and now.partial and now.ids == detail.build_ids:
+            return now
         rows = BuildRows(detail.build_ids)
         rows.partial = True
-        if old is not None:
-            rows.adopt_details(old)
+        if now is not None:
+            rows.adopt_details(now)
         return rows
 
-    async def fill_rows(self, eval_id: int, ids: Iterable[int]) -> int:
-        """Fetch the details of these builds (the rows in view) into the evaluation's rows."""
+    def _filler(self, eval_id: int) -> _Filler:
+        filler = self._fillers.get(eval_id)
+        if filler is None:
+            filler = self._fillers[eval_id] = _Filler(eval_id)
+        return filler
+
+    def _apply(self, eval_id: int, builds: Iterable[BuildBase | ComparedBuild]) -> int:
+        """Write these builds' details into the evaluation's rows as they are now, and publish them at once."""
         entry = self.cache.peek(("eval_builds", eval_id))
         if entry is None or not isinstance(entry.value, BuildRows):
             return 0
-        rows: BuildRows = entry.value
-        wanted = [i for i in ids if (p := rows.position(i)) is not None and not rows.known_at(p)]
+        updated = entry.value.copy()
+        changed = 0
+        for build in builds:
+            if isinstance(build, ComparedBuild):
+                if build.id is not None:
+                    changed += updated.fill(build.id, job=build.job, system=build.system, state=build.state)
+            elif isinstance(build, Build):
+                changed += updated.update_from_model(build)
+            else:
+                changed += updated.fill(build.id, job=build.job, system=build.system, state=build.state)
+        if changed:
+            self.cache.put(
+                entry.key, updated, fetched_at=entry.fetched_at or self.clock.now(), from_disk=entry.from_disk
+            )
+        return changed
+
+    def _arrived(self, filler: _Filler, build_id: int, build: BuildBase) -> None:
+        """One build's details arrived: show it with whatever else arrives in the same turn of the loop. It counts
+        as on its way until then, so that nobody asks for it again meanwhile."""
+        filler.arrived.append((build_id, build))
+        if not filler.flush_scheduled:
+            filler.flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush, filler)
+
+    def _flush(self, filler: _Filler) -> int:
+        filler.flush_scheduled = False
+        arrived, filler.arrived = filler.arrived, []
+        changed = self._apply(filler.eval_id, [build for _, build in arrived]) if arrived else 0
+        filler.inflight.difference_update(build_id for build_id, _ in arrived)
+        return changed
+
+    async def _fetch_one(self, filler: _Filler, build_id: int) -> bool:
+        filler.inflight.add(build_id)
+        try:
+            build = await self.client.build(build_id)
+        except HydraError:
+            filler.inflight.discard(build_id)
+            filler.failed.add(build_id)  # until it comes into view again
+            return False
+        except BaseException:
+            filler.inflight.discard(build_id)
+            raise
+        self._arrived(filler, build_id, build)
+        return True
+
+    async def fill_rows(self, eval_id: int, ids: Iterable[int]) -> int:
+        """Fetch the details of these builds into the evaluation's rows, each shown as soon as it arrives.
+        Returns how many rows changed."""
+        rows = self._current_rows(eval_id)
+        if rows is None:
+            return 0
+        filler = self._filler(eval_id)
+        wanted = [
+            i
+            for i in dict.fromkeys(ids)
+            if (p := rows.position(i)) is not None and not rows.known_at(p) and i not in filler.inflight
+        ]
         if not wanted:
             return 0
-        results = await asyncio.gather(*(self.client.build(i) for i in wanted), return_exceptions=True)
-        updated = rows.copy()
-        changed = 0
-        for result in results:
-            if isinstance(result, Build):
-                changed += updated.update_from_model(result)
-            elif isinstance(result, BaseException) and not isinstance(result, HydraError):
-                raise result
-        if changed:
-            self.cache.put(entry.key, updated, fetched_at=entry.fetched_at or self.clock.now())
-        return changed
+        await asyncio.gather(*(self._fetch_one(filler, i) for i in wanted))
+        self._flush(filler)
+        now = self._current_rows(eval_id)
+        return 0 if now is None else sum(1 for i in wanted if (p := now.position(i)) is not None and now.known_at(p))
+
+    def want_rows(
+        self, eval_id: int, ids: Iterable[int], *, project: str | None = None, jobset: str | None = None
+    ) -> None:
+        """The rows on screen now, most wanted first: fetch their details in that order, in the background.
+
+        Replaces what was wanted before, so rows that left the screen before their request went out are not
+        fetched. A row whose fetch failed is fetched again when it is wanted again. With the project and jobset,
+        one `/api/latestbuilds` request fills the newest rows first, where it covers them.
+        """
+        filler = self._filler(eval_id)
+        wanted = list(dict.fromkeys(ids))
+        # A row that failed is tried again once it has left the screen and come back.
+        filler.failed.intersection_update(filler.asked)
+        filler.failed.intersection_update(wanted)
+        filler.asked = frozenset(wanted)
+        filler.wanted = wanted
+        if project and jobset:
+            filler.origin = (project, jobset)
+        workers = max(1, min(4, self.client.limits.in_flight))
+        while filler.wanted and len(filler.workers) < workers:
+            task = asyncio.ensure_future(self._work(filler))
+            filler.workers.add(task)
+            task.add_done_callback(filler.workers.discard)
+
+    async def _work(self, filler: _Filler) -> None:
+        while True:
+            rows = self._current_rows(filler.eval_id)
+            if rows is None:
+                filler.wanted = []
+                return
+            if self._latest_due(filler, rows):
+                await self._fill_from_latest(filler, rows)
+                continue
+            build_id = filler.next_wanted(rows)
+            if build_id is None:
+                return
+            await self._fetch_one(filler, build_id)
+
+    def _latest_due(self, filler: _Filler, rows: BuildRows) -> bool:
+        """Whether `/api/latestbuilds` may cover a wanted row: only the newest ids of an evaluation can be among
+        a jobset's newest finished builds, and it is asked once per evaluation."""
+        if filler.origin is None or filler.latest_asked:
+            return False
+        newest = rows.ids[max(0, len(rows) - LATEST_BUILDS_NR)] if len(rows) else 0
+        return any(i >= newest for i in filler.pending(rows))
+
+    async def _fill_from_latest(self, filler: _Filler, rows: BuildRows) -> None:
+        assert filler.origin is not None
+        filler.latest_asked = True
+        newest = rows.ids[max(0, len(rows) - LATEST_BUILDS_NR)]
+        covered = [i for i in filler.pending(rows) if i >= newest]
+        filler.inflight.update(covered)
+        try:
+            await self.fill_from_latest(filler.eval_id, *filler.origin)
+        finally:
+            filler.inflight.difference_update(covered)
+
+    async def fill_from_latest(self, eval_id: int, project: str, jobset: str, nr: int = LATEST_BUILDS_NR) -> int:
+        """Fill the rows that the jobset's newest finished builds cover, with one `/api/latestbuilds` request.
+        Returns how many rows changed (0 when the request failed: the rows are then fetched one by one)."""
+        try:
+            builds = await self.client.latest_builds(nr, project=project, jobset=jobset)
+        except HydraError:
+            return 0
+        return self._apply(eval_id, builds)
+
+    def fill_rows_from(self, eval_id: int, builds: Iterable[ComparedBuild]) -> int:
+        """Fill the evaluation's rows from a comparison's rows (id, job, system, state), without a request.
+        Rows of other evaluations (a removed job's) are ignored. Returns how many rows changed."""
+        return self._apply(eval_id, builds)
 
     def mark_success(self) -> None:
         """Data was read from the server outside the cache (watch mode): the connection is live."""
@@ -200,6 +373,10 @@ class DataService:
 
     async def aclose(self) -> None:
         self.poller.cancel_all()
+        for filler in self._fillers.values():
+            filler.wanted = []
+            for task in list(filler.workers):
+                task.cancel()
         self.cache.cancel_fetches()
         self.save_state()
         await self.client.aclose()

@@ -168,9 +168,15 @@ class Message(Static):
     Message.-hidden { display: none; }
     """
 
+    _shown: Text | None = None
+
     def show(self, text: Text | str | None) -> None:
         if text is None or text == "":
             self.add_class("-hidden")
         else:
             self.remove_class("-hidden")
-            self.update(text if isinstance(text, Text) else Text(text))
+            text = text if isinstance(text, Text) else Text(text)
+            # The same text again (each time row details arrive) costs no layout of the whole screen.
+            if self._shown is None or text != self._shown:
+                self._shown = text
+                self.update(text)

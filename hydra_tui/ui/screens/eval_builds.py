@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from hydra_tui.api.rows import BuildRows
@@ -32,7 +32,7 @@ class EvalBuildsScreen(HydraScreen):
         Binding("B", "eval_action('bump')", "Bump all"),
     ]
     DEFAULT_CSS = """
-    EvalBuildsScreen #summary { height: 1; padding: 0 1; }
+    EvalBuildsScreen #summary { height: 1; width: 1fr; padding: 0 1; }
     """
 
     def __init__(self, eval_id: int, project: str | None = None, jobset: str | None = None) -> None:
@@ -101,16 +101,27 @@ class EvalBuildsScreen(HydraScreen):
             text.append(f"  [status: {self.status_filter}]", style="cyan")
         if self.is_mounted and self.builds.sort != "id":
             text.append(f"  [sort: {self.builds.sort}]", style="cyan")
-        self.query_one("#summary", Static).update(text)
+        # One line of a fixed size: its text changes with every row that arrives, the layout never does.
+        self.query_one("#summary", Static).update(text, layout=False)
 
     # --- details for the nixpkgs case ------------------------------------------------------------
 
     def on_build_list_need_details(self, event: BuildList.NeedDetails) -> None:
-        self.fetch_details(event.build_ids)
+        # Replaces what was asked before: rows that left the screen are not fetched any more.
+        self.service.want_rows(self.eval_id, event.build_ids, project=self.project, jobset=self.jobset_name)
 
-    @work(group="details")
-    async def fetch_details(self, build_ids: list[int]) -> None:
-        await self.service.fill_rows(self.eval_id, build_ids)
+    def on_screen_suspend(self) -> None:
+        super().on_screen_suspend()
+        if not isinstance(self.app.screen, ModalScreen):
+            self.service.want_rows(self.eval_id, [])
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.builds.ask_again()
+
+    def on_unmount(self) -> None:
+        super().on_unmount()
+        self.service.want_rows(self.eval_id, [])
 
     def on_build_list_selected(self, event: BuildList.Selected) -> None:
         self.hydra_app.open_build(event.build_id)

@@ -57,7 +57,7 @@ class BuildList(ScrollView, can_focus=True):
 
     @dataclass
     class NeedDetails(Message):
-        """Rows in view whose details are unknown."""
+        """The rows in view whose details are unknown, most wanted first (empty: none any more)."""
 
         build_ids: list[int]
 
@@ -68,9 +68,12 @@ class BuildList(ScrollView, can_focus=True):
         self.sort = "id"
         self.text_filter = ""
         self.states: frozenset[BuildState] | None = None
-        self._asked: set[int] = set()
+        self._asked: list[int] = []  # the rows last asked for, most wanted first
         self._lower: list[str] = []
         self._lower_of: BuildRows | None = None
+        self._lower_ids: object = None
+        self._lower_mark: tuple[object, int] = (None, 0)
+        self._all = array("l")
         self._last_needle = ""
         self._last_matches: list[int] | None = None
         #: The clock for the running time of running builds; the screen sets the app's clock.
@@ -87,10 +90,9 @@ class BuildList(ScrollView, can_focus=True):
         rows = self.rows
         needle = self.text_filter.lower()
         n = len(rows)
-        if self._lower_of is not rows:
-            self._lower = [job.lower() for job in rows.jobs]
-            self._lower_of = rows
-            self._last_needle, self._last_matches = "", None
+        self._sync_index(rows)
+        # None stands for every row in id order, the common case, which then costs no list of 250,000 ints.
+        indices: list[int] | None = None
         if needle:
             lower = self._lower
             # Typing one more character only narrows the previous matches.
@@ -104,21 +106,22 @@ class BuildList(ScrollView, can_focus=True):
                 if pos is not None and pos not in indices:
                     indices.insert(0, pos)
             self._last_needle, self._last_matches = needle, indices
-            indices = list(indices)
         else:
-            indices = list(range(n))
             self._last_needle, self._last_matches = "", None
         if self.states is not None:
             states = {int(s) for s in self.states}
             codes = rows._states
-            indices = [i for i in indices if codes[i] in states]
-        if self.sort == "job":
-            indices.sort(key=lambda i: (rows.jobs[i] == "", rows.jobs[i]))
-        elif self.sort == "status":
-            indices.sort(key=lambda i: (rows._states[i], rows.ids[i]))
-        elif self.sort == "duration":
-            indices.sort(key=lambda i: -rows.duration_at(i))
-        self.view = array("l", indices)
+            indices = [i for i in (range(n) if indices is None else indices) if codes[i] in states]
+        if self.sort != "id":
+            # A copy: the matches are kept for the next keystroke in their own order.
+            indices = list(range(n)) if indices is None else list(indices)
+            if self.sort == "job":
+                indices.sort(key=lambda i: (rows.jobs[i] == "", rows.jobs[i]))
+            elif self.sort == "status":
+                indices.sort(key=lambda i: (rows._states[i], rows.ids[i]))
+            elif self.sort == "duration":
+                indices.sort(key=lambda i: -rows.duration_at(i))
+        self.view = self._identity(n) if indices is None else array("l", indices)
         self.virtual_size = Size(self.size.width, len(self.view) + 1)
         target = 0
         if keep is not None:
@@ -131,6 +134,31 @@ class BuildList(ScrollView, can_focus=True):
         self.cursor = min(target, max(0, len(self.view) - 1))
         self.refresh()
         self._ask_details()
+
+    def _sync_index(self, rows: BuildRows) -> None:
+        """Bring the lower-cased job names up to date with `rows`: only the rows whose job changed when `rows`
+        descends from the rows indexed before (details arriving), every row otherwise."""
+        if self._lower_of is rows:
+            return
+        changed = rows.jobs_changed_since(self._lower_mark) if self._lower_ids is rows.ids else None
+        if changed is None:
+            self._lower = [job.lower() for job in rows.jobs]
+            self._last_needle, self._last_matches = "", None
+        elif changed:
+            lower, jobs = self._lower, rows.jobs
+            for i in changed:
+                lower[i] = jobs[i].lower()
+            # The matches of the last filter may have changed with these jobs: the next keystroke scans again.
+            self._last_needle, self._last_matches = "", None
+        self._lower_of = rows
+        self._lower_ids = rows.ids
+        self._lower_mark = rows.job_mark()
+
+    def _identity(self, n: int) -> array[int]:
+        """0, 1, …, n-1, made once per length and shared (a view is never changed in place)."""
+        if len(self._all) != n:
+            self._all = array("l", range(n))
+        return self._all
 
     @property
     def current_id(self) -> int | None:
@@ -219,18 +247,26 @@ class BuildList(ScrollView, can_focus=True):
             self.cursor = index
 
     def _ask_details(self) -> None:
-        if not self.rows.partial or not self.view:
+        """Ask for the rows in view whose details are unknown: the cursor's row first, then those below it, then
+        those above. Asked again whenever that list changes, so rows scrolled back into view (or whose fetch
+        failed) are asked for again, and an empty list tells that nothing in view is missing any more."""
+        if not self.rows.partial:
             return
-        top = int(self.scroll_offset.y)
-        wanted = []
-        for index in range(top, min(len(self.view), top + max(1, self.size.height))):
-            i = self.view[index]
-            build_id = self.rows.ids[i]
-            if not self.rows.known_at(i) and build_id not in self._asked:
-                wanted.append(build_id)
-        if wanted:
-            self._asked.update(wanted)
+        wanted: list[int] = []
+        if self.view:
+            top = int(self.scroll_offset.y)
+            end = min(len(self.view), top + max(1, self.size.height))
+            start = self.cursor if top <= self.cursor < end else top
+            rows = self.rows
+            for index in (*range(start, end), *range(start - 1, top - 1, -1)):
+                i = self.view[index]
+                if not rows.known_at(i):
+                    wanted.append(rows.ids[i])
+        if wanted != self._asked:
+            self._asked = wanted
             self.post_message(self.NeedDetails(wanted))
 
-    def forget_asked(self, build_ids: list[int]) -> None:
-        self._asked.difference_update(build_ids)
+    def ask_again(self) -> None:
+        """Ask for the unknown rows in view even if they were asked for before (the screen is shown again)."""
+        self._asked = []
+        self._ask_details()
