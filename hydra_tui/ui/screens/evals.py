@@ -57,10 +57,9 @@ def eval_layout(width: int, needed: Mapping[str, int]) -> Layout:
     for drop in (None, *DROP_ORDER):
         if drop is not None and drop in keys:
             keys.remove(drop)
-        fixed = widths(keys)
-        used = sum(w + 2 * CELL_PADDING for w in fixed.values())
-        rest = room - used - 2 * CELL_PADDING
-        if not room or "inputs" not in keys or rest >= MIN_INPUTS:
+        used = sum(w + 2 * CELL_PADDING for w in widths(keys).values())
+        rest = room - used - (2 * CELL_PADDING + MIN_INPUTS if "inputs" in keys else 0)
+        if not room or rest >= 0:
             break
     fixed = widths(keys)
     if "inputs" in keys:
