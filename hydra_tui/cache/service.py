@@ -137,8 +137,8 @@ class DataService:
             return key, lambda: c.build_steps(args[0], background=background), steady(300)
         if kind == "eval_job":  # (eval id, job name) → build id or None
             return key, lambda: c.eval_job(args[0], args[1]), steady(300)
-        if kind == "eval_summaries":  # (project, jobset, page)
-            return key, lambda: c.eval_summaries(args[0], args[1], args[2]), steady(60)
+        if kind == "eval_summaries":  # (project, jobset, page): one request for a page's counts, not one an eval
+            return key, lambda: c.eval_summaries(args[0], args[1], args[2]), steady(60 if args[2] == 1 else 300)
         raise ValueError(f"unknown kind of data: {kind}")
 
     def subscribe(self, kind: str, *args: Any, on_change: Callable[[Entry], None]) -> Subscription:

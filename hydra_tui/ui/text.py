@@ -40,11 +40,17 @@ def state_text(state: BuildState, *, short: bool = True) -> Text:
     return Text(state.short if short else state.label, style=state_style(state))
 
 
-def counts_text(succeeded: int, failed: int, queued: int, *, align: bool = True) -> Text:
+def counts_text(
+    succeeded: int, failed: int, queued: int, *, align: bool = True, widths: tuple[int, int] = (10, 9)
+) -> Text:
     """Hydra's three numbers with their symbols (`✔ 5  ✘ 8  queued 23`), coloured; the one way every screen shows
-    them. `align` pads the first two so that rows of counts line up."""
+    them. `align` pads the first two to `widths` so that rows of counts line up."""
     text = Text()
-    parts = ((Category.SUCCEEDED, succeeded, 10), (Category.FAILED, failed, 9), (Category.QUEUED, queued, 0))
+    parts = (
+        (Category.SUCCEEDED, succeeded, widths[0]),
+        (Category.FAILED, failed, widths[1]),
+        (Category.QUEUED, queued, 0),
+    )
     for n, (category, count, width) in enumerate(parts):
         cell = f"{category.symbol} {count:,}"
         if align:

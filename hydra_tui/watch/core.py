@@ -6,11 +6,14 @@ import contextlib
 import enum
 from dataclasses import dataclass, field
 
+from hydra_tui.api.builddiff import diff_builds, inputs_from_rows
 from hydra_tui.api.client import HydraClient
+from hydra_tui.api.comparison import Change as Kind
+from hydra_tui.api.comparison import Comparison
 from hydra_tui.api.errors import HydraError, ServerError
 from hydra_tui.api.models import Jobset, JobsetEval
 from hydra_tui.api.rows import BuildRows
-from hydra_tui.api.status import BuildState, Category, Counts
+from hydra_tui.api.status import BuildState, Counts
 from hydra_tui.cache.service import DIRECT_LIST_LIMIT
 from hydra_tui.clock import Clock
 
@@ -38,6 +41,11 @@ class Change:
     newly_queued: list[str] = field(default_factory=list)
     finished: bool = False
     eval_error: str | None = None
+    #: The build of each newly failed and fixed job, in the same order (from Hydra's comparison).
+    newly_failed_builds: list[int | None] = field(default_factory=list)
+    fixed_builds: list[int | None] = field(default_factory=list)
+    #: The evaluation the latest one was compared with (None: none before it, or no comparison yet).
+    compared_to: int | None = None
 
     @property
     def matters(self) -> bool:
@@ -72,7 +80,10 @@ class Change:
             "counts": self.counts.to_json(),
             "new_eval": self.new_eval,
             "newly_failed": self.newly_failed,
+            "newly_failed_builds": self.newly_failed_builds,
             "fixed": self.fixed,
+            "fixed_builds": self.fixed_builds,
+            "compared_to": self.compared_to,
             "newly_queued": self.newly_queued,
             "finished": self.finished,
             "eval_error": self.eval_error,
@@ -83,18 +94,17 @@ def _states_by_job(rows: BuildRows) -> dict[str, BuildState]:
     return {rows.jobs[i]: rows.state_at(i) for i in range(len(rows)) if rows.known_at(i) and rows.jobs[i]}
 
 
-def _failed(state: BuildState | None) -> bool:
-    """Counted as failed by Hydra (aborted, cancelled, timed out … included)."""
-    return state is not None and state.category is Category.FAILED
-
-
-def _failing(state: BuildState) -> bool:
-    """Failed and not aborted: what Hydra's comparison can call newly failing (`BuildDiff.pm`)."""
-    return _failed(state) and not state.aborted
+#: Hydra's evaluation page lists at most this many rows a category unless asked for all of them (`full=1`).
+PAGE_ROWS = 250
 
 
 class Watcher:
-    """Polls one jobset; each `poll()` returns what changed since the previous one."""
+    """Polls one jobset; each `poll()` returns what changed since the previous one.
+
+    Newly failing and fixed builds are Hydra's own comparison of the latest evaluation with the one before
+    (`BuildDiff.pm`): computed here when both can be listed whole, otherwise read from the server's comparison
+    page, once per poll at most and only when the evaluation or its counts changed. No build is fetched alone.
+    """
 
     def __init__(self, client: HydraClient, project: str, jobset: str, clock: Clock) -> None:
         self.client = client
@@ -102,33 +112,28 @@ class Watcher:
         self.jobset_name = jobset
         self.clock = clock
         self.eval: JobsetEval | None = None
-        self.previous_eval_states: dict[str, BuildState] = {}  # the evaluation before the current one
         self.states: dict[str, BuildState] = {}
         self.build_ids: dict[str, int] = {}  # job → build id in the latest evaluation
         self.counts = Counts()
         self.jobset: Jobset | None = None
         self.started_eval: int | None = None
         self.announced_failures: set[str] = set()
+        self.announced_fixed: set[str] = set()
         self.finished_announced = False
         self.eval_error: str | None = None
         self.polls = 0
+        #: The latest evaluation compared with the one before, as last known.
+        self.comparison: Comparison | None = None
+        self._compared: tuple[int, Counts] | None = None  # what the server's comparison was last read for
+        self._needs_full = False  # a category worth naming has more rows than a page lists
+        self._previous: tuple[int, BuildRows | None] | None = None  # the evaluation before, listed
 
-    async def _rows(self, ev: JobsetEval) -> BuildRows:
+    async def _rows(self, ev: JobsetEval) -> BuildRows | None:
+        """Every build of an evaluation with its details, or None when it is too large to list."""
         if ev.nrbuilds is None or ev.nrbuilds <= DIRECT_LIST_LIMIT:
             with contextlib.suppress(ServerError):
                 return await self.client.eval_builds(ev.id)
-        detail = await self.client.eval(ev.id)  # too large to list: ids only, counts from the overview
-        rows = BuildRows(detail.build_ids)
-        rows.partial = True
-        return rows
-
-    async def _previous_states(self, page_evals: list[JobsetEval]) -> dict[str, BuildState]:
-        if len(page_evals) < 2:
-            return {}
-        try:
-            return _states_by_job(await self._rows(page_evals[1]))
-        except HydraError:
-            return {}
+        return None
 
     async def poll(self) -> Change | None:
         """One round: None when nothing changed. HydraError when the server could not be read."""
@@ -139,29 +144,48 @@ class Watcher:
         if not page.evals:
             return None
         latest = page.evals[0]
+        previous = page.evals[1] if len(page.evals) > 1 else None
         new_eval = self.eval is not None and latest.id != self.eval.id
         if self.eval is None or new_eval:
-            self.previous_eval_states = await self._previous_states(page.evals)
-            self.announced_failures = set()
+            self.announced_failures, self.announced_fixed = set(), set()
             self.finished_announced = False
+            self.comparison, self._compared, self._needs_full = None, None, False
         if self.started_eval is None:
             self.started_eval = latest.id
         rows = await self._rows(latest)
-        states = _states_by_job(rows)
-        self.build_ids = {rows.jobs[i]: rows.ids[i] for i in range(len(rows)) if rows.jobs[i]}
-        counts = Counts.of_states(rows.counts())
-        if rows.partial:
-            counts = await self._overview_counts(counts)
+        if rows is not None:
+            states = _states_by_job(rows)
+            counts = Counts.of_states(rows.counts())
+            comparison = await self._compare_here(latest, previous, rows)
+        else:
+            states = {}
+            counts = await self._eval_counts(latest)
+            comparison = None
+        if comparison is None:
+            comparison = await self._compare_on_server(latest, counts)
+        self.comparison = comparison
+        if rows is not None:
+            self.build_ids = {rows.jobs[i]: rows.ids[i] for i in range(len(rows)) if rows.jobs[i]}
+        elif comparison is not None:
+            self.build_ids = {
+                b.job: b.id for c in comparison.categories.values() for b in c.builds if b.id is not None and b.job
+            }
         first = self.eval is None
         old_states = {} if new_eval else self.states
         change = Change(time=now, eval_id=latest.id, counts=counts, new_eval=new_eval)
+        change.compared_to = comparison.compare_to if comparison is not None else None
+        if comparison is not None:
+            for build in sorted(comparison.categories[Kind.NEWLY_FAILING].builds, key=lambda b: b.job):
+                if build.job not in self.announced_failures:
+                    change.newly_failed.append(build.job)
+                    change.newly_failed_builds.append(build.id)
+                    self.announced_failures.add(build.job)
+            for build in sorted(comparison.categories[Kind.NEWLY_SUCCEEDING].builds, key=lambda b: b.job):
+                if build.job not in self.announced_fixed:
+                    change.fixed.append(build.job)
+                    change.fixed_builds.append(build.id)
+                    self.announced_fixed.add(build.job)
         for job, state in sorted(states.items()):
-            before = self.previous_eval_states.get(job)
-            if _failing(state) and not _failed(before) and job not in self.announced_failures:
-                change.newly_failed.append(job)
-                self.announced_failures.add(job)
-            elif state is BuildState.SUCCEEDED and _failed(before) and old_states.get(job) is not BuildState.SUCCEEDED:
-                change.fixed.append(job)
             if state is BuildState.QUEUED and job in old_states and old_states[job] is not BuildState.QUEUED:
                 change.newly_queued.append(job)
         error = self._eval_error(latest)
@@ -174,6 +198,61 @@ class Watcher:
         changed = first or new_eval or counts != self.counts or change.matters or change.newly_queued
         self.eval, self.states, self.counts = latest, states, counts
         return change if changed else None
+
+    async def _compare_here(
+        self, latest: JobsetEval, previous: JobsetEval | None, rows: BuildRows
+    ) -> Comparison | None:
+        """Hydra's comparison computed from both evaluations listed whole (no request for the comparison), or
+        None when one of them cannot be listed. The evaluation before is listed once, and again while it still had
+        builds to finish."""
+        current = inputs_from_rows(rows)
+        if current is None:
+            return None
+        if previous is None:
+            return diff_builds(latest.id, current, None, [])
+        if self._previous is None or self._previous[0] != previous.id or self._unfinished(self._previous[1]):
+            try:
+                self._previous = (previous.id, await self._rows(previous))
+            except HydraError:
+                self._previous = (previous.id, None)
+        before = self._previous[1]
+        other = inputs_from_rows(before) if before is not None else None
+        return diff_builds(latest.id, current, previous.id, other) if other is not None else None
+
+    @staticmethod
+    def _unfinished(rows: BuildRows | None) -> bool:
+        return rows is not None and Counts.of_states(rows.counts()).queued > 0
+
+    async def _compare_on_server(self, latest: JobsetEval, counts: Counts) -> Comparison | None:
+        """Hydra's comparison page for the latest evaluation: read again only when the evaluation or its counts
+        changed (or a category named too few rows last time), so at most one request a poll. Past a page's 250
+        rows a category is read whole with `full=1`, the page read only up to its "Still Succeeding" rows."""
+        if self._compared == (latest.id, counts) and not self._needs_full:
+            return self.comparison
+        full = self._needs_full or counts.failed > PAGE_ROWS
+        try:
+            if full:
+                comparison = await self.client.compare(latest.id, full=True, until=Kind.STILL_SUCCEEDING)
+            else:
+                comparison = await self.client.compare(latest.id)
+        except HydraError:
+            return self.comparison  # tried again next poll
+        self._compared = (latest.id, counts)
+        named = (comparison.categories[Kind.NEWLY_FAILING], comparison.categories[Kind.NEWLY_SUCCEEDING])
+        self._needs_full = not full and not all(c.complete for c in named)
+        return comparison
+
+    async def _eval_counts(self, latest: JobsetEval) -> Counts:
+        """Hydra's numbers for an evaluation too large to list: its row on the evaluations page, or else the
+        jobset's current builds."""
+        try:
+            summaries = await self.client.eval_summaries(self.project, self.jobset_name)
+        except HydraError:
+            summaries = []
+        row = next((s for s in summaries if s.id == latest.id), None)
+        if row is not None:
+            return Counts(succeeded=row.succeeded, failed=row.failed, queued=row.queued)
+        return await self._overview_counts(Counts())
 
     async def _overview_counts(self, fallback: Counts) -> Counts:
         try:

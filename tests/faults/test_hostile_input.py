@@ -83,8 +83,12 @@ async def test_markup_in_status_line_and_toasts(clock) -> None:
     def failing(world) -> None:
         hostile(world)
         js: Jobset = world.projects[EVIL_PROJECT].jobsets[EVIL_JOBSET]
-        for build_id in world.evals[js.evals[-1]].build_ids:
+        for build_id in world.evals[js.evals[-1]].build_ids:  # it succeeded in the evaluation before …
             b = world.builds[build_id]
+            b.outcome, b.start_at, b.finish_at = 0, clock.now() - 90, clock.now() - 60
+        for build_id in world._new_eval(js, at=world.t0 - 50, live=False).build_ids:  # … and now newly fails
+            b = world.builds[build_id]
+            b.outcome = 1
             b.start_at, b.finish_at = clock.now() + 10, clock.now() + 20
 
     with DemoServer(clock=clock, start=clock.now(), configure=failing) as demo:

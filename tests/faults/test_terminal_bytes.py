@@ -45,11 +45,12 @@ def hostile(world) -> None:
 
 
 def fail_later(world) -> None:
+    """The builds that succeeded fail in a new evaluation once the clock moves on: Hydra calls them newly failing."""
     hostile(world)
     js = world.projects["evil"].jobsets["js"]
-    for build_id in world.evals[js.evals[-1]].build_ids:
+    for build_id in world._new_eval(js, at=world.t0 - 40, live=False).build_ids:
         b = world.builds[build_id]
-        b.outcome, b.start_at, b.finish_at = 1, T0 + 1, T0 + 2  # they fail once the clock moves on
+        b.outcome, b.start_at, b.finish_at = 1, T0 + 1, T0 + 2
 
 
 # The app's own sequences: CSI (colours, cursor, modes); OSC 9 / OSC 777 notifications, OSC 0/2 titles and

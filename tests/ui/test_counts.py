@@ -16,11 +16,20 @@ from textual.widgets import DataTable, Static
 from hydra_tui.api.client import HydraClient
 from hydra_tui.api.limits import Limits
 from hydra_tui.api.models import JobsetEval
+from hydra_tui.api.pages import EvalSummary
 from hydra_tui.api.status import FILTER_NAMES, Counts
 from hydra_tui.clock import FrozenClock
 from hydra_tui.demo.runner import DemoServer
 from hydra_tui.ui.screens.eval_builds import STATUS_CYCLE, EvalBuildsScreen
-from hydra_tui.ui.screens.evals import builds_cell
+from hydra_tui.ui.screens.evals import (
+    MIN_INPUTS,
+    SCROLLBAR,
+    EvalsScreen,
+    builds_cell,
+    delta_cell,
+    eval_layout,
+    inputs_cell,
+)
 from hydra_tui.ui.screens.jobset import JobsetScreen
 from hydra_tui.ui.screens.projects import NodeRef, ProjectsScreen
 from hydra_tui.ui.screens.watch import WatchScreen
@@ -49,39 +58,47 @@ def hydra_counts(builds: list[dict[str, Any]]) -> tuple[int, int, int]:
     return succeeded, len(builds) - succeeded - queued, queued
 
 
-async def showcase(demo: DemoServer) -> tuple[int, list[dict[str, Any]], dict[str, Any]]:
+async def showcase(demo: DemoServer) -> tuple[int, list[dict[str, Any]], dict[str, Any], list[EvalSummary]]:
     async with HydraClient(demo.url, limits=Limits.unlimited()) as client:
         eval_id = (await client.evals("hello", "main")).evals[0].id
         builds = await client.get_json(f"/eval/{eval_id}/builds")
         overview = next(j for j in await client.get_json("/api/jobsets", {"project": "hello"}) if j["name"] == "main")
-    return eval_id, builds, overview
+        summaries = await client.eval_summaries("hello", "main")
+    return eval_id, builds, overview, summaries
+
+
+def eval_row(table: DataTable, eval_id: int) -> tuple[tuple[int, int, int], str]:
+    """The ✔ / ✘ / queued numbers and the change an evaluation table shows for one evaluation."""
+    return shown(table.get_cell(str(eval_id), "builds")), table.get_cell(str(eval_id), "delta").plain
 
 
 async def watch_once(demo: DemoServer, clock: FrozenClock, *args: str) -> str:
-    """`hydra-tui watch … hello:main`'s first output (it runs its own event loop, so in a thread)."""
+    """`hydra-tui watch … hello:main`'s first output (it runs its own event loop, so in a thread). The watch keeps
+    its own time, which its one sleep moves past the timeout; the demo's builds stay as they are."""
     out, err = io.StringIO(), io.StringIO()
-    # The watch's own clock: its first sleep uses up the timeout, so it ends after one poll.
-    watch_clock = FrozenClock(clock.now())
+    own = FrozenClock(clock.now())
 
     async def sleep(seconds: float) -> None:
-        watch_clock.advance(seconds)
+        own.advance(seconds)
 
-    argv = [*args, "--timeout", "5", "--interval", "5", "hello:main"]
-    code = await asyncio.to_thread(
-        watch_main, argv, out=out, err=err, clock=watch_clock, sleep=sleep, demo_url=demo.url
-    )
+    argv = [*args, "--timeout", "60", "--interval", "60", "hello:main"]
+    code = await asyncio.to_thread(watch_main, argv, out=out, err=err, clock=own, sleep=sleep, demo_url=demo.url)
     assert code == 124 and out.getvalue().count("\n") == 1, err.getvalue()
     return out.getvalue().strip()
 
 
 async def test_every_screen_shows_hydras_numbers_for_one_evaluation(demo: DemoServer, clock) -> None:
-    eval_id, builds, overview = await showcase(demo)
+    eval_id, builds, overview, summaries = await showcase(demo)
     statuses = {b["buildstatus"] for b in builds if b["finished"]}
     assert statuses >= FAILURE_CODES, "the showcase evaluation should have every kind of failure"
     expected = hydra_counts(builds)
     # The server's own numbers for the jobset's current builds say the same.
     assert (overview["nrsucceeded"], overview["nrfailed"], overview["nrscheduled"]) == expected
     aborted = sum(1 for b in builds if b["finished"] and b["buildstatus"] in (3, 4, 7, 10))
+    # Hydra's evaluations page counts the evaluation the same way.
+    row = next(s for s in summaries if s.id == eval_id)
+    assert (row.succeeded, row.failed, row.queued) == expected, "Hydra's evaluations page"
+    changed = next(s for s in summaries if s.diff)  # an evaluation whose page shows a change
 
     app = make_app(demo.url, clock)
     async with app.run_test(size=(110, 32)) as pilot:
@@ -97,7 +114,22 @@ async def test_every_screen_shows_hydras_numbers_for_one_evaluation(demo: DemoSe
         assert shown(app.screen.query_one("#info", Static).render()) == expected, "the jobset screen"
 
         table = app.screen.query_one("#evals", DataTable)
-        await wait_for(pilot, lambda: table.row_count > 0)
+        await wait_for(pilot, lambda: table.row_count > 0 and "delta" in {str(k.value) for k in table.columns})
+        assert eval_row(table, eval_id) == (expected, ""), "the jobset screen's evaluations"
+        assert eval_row(table, changed.id) == (
+            (changed.succeeded, changed.failed, changed.queued),
+            f"{changed.diff:+,}",
+        )
+
+        await pilot.press("e")
+        await wait_for(pilot, lambda: screen_ready(app, EvalsScreen))
+        evals = app.screen.query_one("#evals", DataTable)
+        await wait_for(pilot, lambda: evals.row_count > 0 and "delta" in {str(k.value) for k in evals.columns})
+        assert eval_row(evals, eval_id) == (expected, ""), "the evaluations list (e)"
+        assert eval_row(evals, changed.id)[1] == f"{changed.diff:+,}"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen))
+
         assert table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == str(eval_id)
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen))
@@ -155,3 +187,35 @@ def test_evaluation_table_draws_counts_with_the_same_symbols() -> None:
     assert builds_cell(ev).plain.strip() == "36"
     cell = builds_cell(ev, Counts(succeeded=3, failed=10, queued=23))
     assert cell.plain == "✔ 3  ✘ 10  queued 23" and shown(cell) == (3, 10, 23)
+    big = builds_cell(ev, Counts(succeeded=234_769, failed=9_844, queued=5_387), widths=(11, 9))
+    assert big.plain == "✔ 234,769  ✘ 9,844  queued 5,387" and shown(big) == (234_769, 9_844, 5_387)
+
+
+def test_the_change_is_drawn_as_hydra_draws_it() -> None:
+    def summary(diff: int) -> EvalSummary:
+        return EvalSummary(7, None, 1, 2, 3, diff, False)
+
+    assert delta_cell(summary(1613)).plain == "+1,613" and delta_cell(summary(1613)).style == "green"
+    assert delta_cell(summary(-3)).plain == "-3" and delta_cell(summary(-3)).style == "red"
+    assert delta_cell(summary(0)).plain == "" and delta_cell(None).plain == ""
+
+
+def test_evaluation_columns_drop_the_inputs_before_cutting_a_number() -> None:
+    needed = {"id": 7, "when": 8, "builds": len("✔ 234,769  ✘ 9,844  queued 5,387"), "delta": len("-1,613")}
+    wide = {key: width for key, _, width in eval_layout(80, needed)}
+    assert list(wide) == ["id", "when", "builds", "delta", "inputs"]
+    assert all(wide[k] >= needed[k] for k in needed) and wide["inputs"] >= MIN_INPUTS
+    assert sum(w + 2 for w in wide.values()) <= 80 - SCROLLBAR
+    narrow = {key: width for key, _, width in eval_layout(70, needed)}
+    assert list(narrow) == ["id", "when", "builds", "delta"], "the changed inputs go first"
+    assert all(narrow[k] >= needed[k] for k in needed)
+    assert list(dict((k, w) for k, _, w in eval_layout(60, needed))) == ["id", "builds", "delta"]
+    before_counts = {key for key, _, _ in eval_layout(80, {**needed, "delta": 0})}
+    assert "delta" not in before_counts  # no change column before Hydra's numbers are known
+
+
+def test_an_evaluation_with_errors_is_marked() -> None:
+    ev = JobsetEval.model_validate({"id": 7, "nrbuilds": 36, "builds": []})
+    marked = inputs_cell(ev, None, EvalSummary(7, None, 1, 2, 3, 0, True, ["src → 1edf5345f6b8"]))
+    assert marked.plain == "eval errors src → 1edf5345f6b8"
+    assert inputs_cell(ev, None, EvalSummary(7, None, 1, 2, 3, 0, False, [])).plain == "-"

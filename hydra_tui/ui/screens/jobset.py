@@ -12,7 +12,7 @@ from hydra_tui.api.models import EvalsPage, Jobset, JobsetOverview
 from hydra_tui.api.timefmt import ago, duration
 from hydra_tui.cache.store import Entry
 from hydra_tui.ui.screens.base import FilterBox, Message
-from hydra_tui.ui.screens.evals import EvalTableScreen, add_eval_columns, fill_eval_table
+from hydra_tui.ui.screens.evals import EvalTableScreen, fill_eval_table
 from hydra_tui.ui.text import JOBSET_STATE_STYLE, counts_text, safe
 from hydra_tui.ui.widgets.status_line import StatusLine
 
@@ -40,6 +40,7 @@ class JobsetScreen(EvalTableScreen):
         self.overview: JobsetOverview | None = None
         self.page: EvalsPage | None = None
         self.filter_text = ""
+        self.summaries = {}
         self._errors_watched = False
 
     def compose(self) -> ComposeResult:
@@ -56,11 +57,11 @@ class JobsetScreen(EvalTableScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#evals", DataTable)
-        add_eval_columns(table)
         table.border_title = "Latest evaluations (e: all)"
         self.watch_data("jobset", self.project, self.jobset_name, handler=self.on_jobset)
         self.watch_data("jobsets", self.project, handler=self.on_overview)
         self.watch_data("evals", self.project, self.jobset_name, 1, handler=self.on_evals)
+        self.watch_summaries(1)
 
     def on_jobset(self, entry: Entry) -> None:
         message = self.query_one("#message", Message)
@@ -109,7 +110,7 @@ class JobsetScreen(EvalTableScreen):
         if o is not None:
             text.append("\n")
             text.append_text(counts_text(o.counts.succeeded, o.counts.failed, o.counts.queued))
-            text.append(f"   of {o.nrtotal} current builds")
+            text.append(f"   of {o.nrtotal:,} current builds")
             if o.evaluating:
                 text.append("   evaluating now…", style="cyan bold")
         if j is not None:
@@ -141,7 +142,7 @@ class JobsetScreen(EvalTableScreen):
     def render_rows(self) -> None:
         table = self.query_one("#evals", DataTable)
         evals = self.page.evals if self.page else []
-        fill_eval_table(table, evals, self.filter_text, self.service.clock.now(), limit=LATEST)
+        fill_eval_table(table, evals, self.filter_text, self.service.clock.now(), limit=LATEST, counts=self.summaries)
         if not evals:
             table.border_subtitle = "no evaluations yet"
 
