@@ -12,6 +12,7 @@ origin (scheme, host and port) it belongs to: never to a subdomain, another port
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import re
@@ -42,7 +43,7 @@ from hydra_tui.api.errors import (
     TooLargeError,
     UnreachableError,
 )
-from hydra_tui.api.limits import Limits, RateLimiter, backoff_delay
+from hydra_tui.api.limits import Limits, Priority, RateLimiter, backoff_delay, current_priority
 from hydra_tui.api.models import (
     ApiBuild,
     Build,
@@ -185,6 +186,8 @@ class HydraClient:
             cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         )
         self._in_flight = asyncio.Semaphore(max(1, self.limits.in_flight))
+        # Polls and background work hold at most all connections but one: a person's request always finds one.
+        self._in_flight_low = asyncio.Semaphore(max(1, self.limits.in_flight - 1))
         self.limiter = RateLimiter(self.limits.rate, self.limits.burst, sleep=sleep)
         self.health = Health()
         self.listeners: list[Callable[[Health], None]] = []
@@ -380,9 +383,10 @@ class HydraClient:
         attempt = 0
         while True:
             request = self._http.build_request(method, path, params=params, json=json_body, headers=headers)
-            await self.limiter.acquire(background=background)
+            level = Priority.BACKGROUND if background else current_priority()
+            await self.limiter.acquire(level)
             try:
-                async with self._in_flight:
+                async with self._connection(level):
                     self.health.requests += 1
                     response = await self._send(request, stream=sink is not None)
                     self.health.statuses[response.status_code] = self.health.statuses.get(response.status_code, 0) + 1
@@ -415,6 +419,16 @@ class HydraClient:
                 raise
             self._succeeded()
             return response
+
+    @contextlib.asynccontextmanager
+    async def _connection(self, level: Priority) -> AsyncIterator[None]:
+        """One of the `in_flight` connections; below INTERACTIVE, never the last free one."""
+        if level is Priority.INTERACTIVE:
+            async with self._in_flight:
+                yield
+        else:
+            async with self._in_flight_low, self._in_flight:
+                yield
 
     @staticmethod
     def _may_retry(exc: HydraError, method: str, retry: bool) -> bool:
@@ -799,9 +813,10 @@ class HydraClient:
         params = {"tail": tail} if tail else None
         hops = 0
         while True:
-            await self.limiter.acquire()
+            level = current_priority()
+            await self.limiter.acquire(level)
             request = self._http.build_request("GET", location, params=params)
-            async with self._in_flight:
+            async with self._connection(level):
                 response = await self._send(request, stream=True)
                 try:
                     if response.is_redirect and hops < 5:

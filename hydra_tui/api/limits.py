@@ -3,10 +3,44 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import enum
+import heapq
+import itertools
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
+
+
+class Priority(enum.IntEnum):
+    """Who is waiting for a request. Lower goes first; each class leaves tokens and a connection to those above."""
+
+    INTERACTIVE = 0  # a person waits: a screen opening, a log, a search, the palette, an action
+    POLL = 1  # keeping what is on screen fresh, and the details of the rows in view
+    BACKGROUND = 2  # work nobody waits on: the project tree's jobset states, root-cause scans
+
+
+#: Tokens a request of each priority leaves in the bucket for the priorities above it.
+RESERVE = {Priority.INTERACTIVE: 0, Priority.POLL: 1, Priority.BACKGROUND: 2}
+
+_CURRENT: ContextVar[Priority] = ContextVar("hydra_tui_priority", default=Priority.INTERACTIVE)
+
+
+def current_priority() -> Priority:
+    """The priority of requests made here (a context variable: tasks inherit it from where they start)."""
+    return _CURRENT.get()
+
+
+@contextlib.contextmanager
+def priority(level: Priority) -> Iterator[None]:
+    """Make the requests of this block (and of the tasks it starts) go at `level`."""
+    token = _CURRENT.set(level)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
 
 
 @dataclass(frozen=True)
@@ -33,7 +67,12 @@ class Limits:
 
 
 class RateLimiter:
-    """A token bucket: `rate` tokens a second, at most `burst` saved up. rate 0 means unlimited."""
+    """A token bucket: `rate` tokens a second, at most `burst` saved up. rate 0 means unlimited.
+
+    Waiting requests are served by priority, then in order of arrival, so a request a person waits for never
+    queues behind polls or background work; those also leave `RESERVE` tokens in the bucket, so that one finds
+    a token at once as long as the server's budget allows.
+    """
 
     def __init__(
         self,
@@ -49,34 +88,45 @@ class RateLimiter:
         self._monotonic = monotonic
         self._sleep = sleep
         self._last = monotonic()
-        self._lock = asyncio.Lock()
+        self._waiters: list[tuple[int, int]] = []  # a heap of (priority, arrival)
+        self._arrivals = itertools.count()
         self.waited = 0.0  # total seconds spent waiting, for tests and benches
+        self.granted: list[Priority] = []  # the order tokens went out in (the last 100), for tests
 
     def _refill(self) -> None:
         now = self._monotonic()
         self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
         self._last = now
 
-    async def acquire(self, *, background: bool = False) -> None:
-        """Wait for a token. A background request also waits until one token stays spare, so that what the
-        user is waiting for never queues behind it."""
+    async def acquire(self, level: Priority | None = None, *, background: bool = False) -> None:
+        """Wait for a token. Without `level`, the priority of the calling context (`background` forces
+        BACKGROUND)."""
         if self.rate <= 0:
             return
-        if background:
-            spare = min(self.burst, 2)
+        if level is None:
+            level = Priority.BACKGROUND if background else current_priority()
+        me = (int(level), next(self._arrivals))
+        heapq.heappush(self._waiters, me)
+        try:
             while True:
                 self._refill()
-                if self._tokens >= spare:
-                    break
-                await self._sleep(1 / self.rate)
-        async with self._lock:
-            self._refill()
-            if self._tokens < 1:
-                wait = (1 - self._tokens) / self.rate
-                self.waited += wait
-                await self._sleep(wait)
-                self._refill()
-            self._tokens -= 1
+                need = 1 + min(RESERVE[level], self.burst - 1)
+                first = self._waiters[0] == me
+                if first and self._tokens >= need:
+                    heapq.heappop(self._waiters)
+                    self._tokens -= 1
+                    self.granted = [*self.granted[-99:], level]
+                    return
+                # Sleep until this one could go if nothing else came; look again sooner when others are ahead.
+                wait = max((need - self._tokens) / self.rate, 0.0) if first else 1 / self.rate
+                if first:
+                    self.waited += wait
+                await self._sleep(max(wait, 0.001))
+        except BaseException:
+            if me in self._waiters:
+                self._waiters.remove(me)
+                heapq.heapify(self._waiters)
+            raise
 
     def penalise(self, seconds: float) -> None:
         """After a 429, spend tokens so that nothing goes out for `seconds`."""

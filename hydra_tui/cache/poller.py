@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hydra_tui.api.limits import Priority, priority
 from hydra_tui.cache.store import Cache, Entry, Fetch, Key
 
 Interval = Callable[[Any], float]
@@ -110,7 +111,8 @@ class Poller:
             except Exception:  # a pace that cannot read the value must not end the polling
                 pause = self._retry(entry)
             await asyncio.sleep(pause * self.speed)
-            entry = await self.cache.refresh(key, fetch)
+            with priority(Priority.POLL):  # the first fetch above is what the screen waits for; these are not
+                entry = await self.cache.refresh(key, fetch)
 
     def _retry(self, entry: Entry) -> float:
         # The client already backed off inside the request; wait a little more between failed polls.

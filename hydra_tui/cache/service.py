@@ -12,6 +12,7 @@ from typing import Any
 from hydra_tui.api.client import HydraClient
 from hydra_tui.api.comparison import Change, ComparedBuild, Comparison
 from hydra_tui.api.errors import BadResponseError, HydraError, ServerError, UnreachableError
+from hydra_tui.api.limits import Priority, priority
 from hydra_tui.api.models import Build, BuildBase, JobsetOverview
 from hydra_tui.api.rows import BuildRows
 from hydra_tui.api.status import BuildState, Counts
@@ -152,7 +153,8 @@ class DataService:
     async def get_in_background(self, kind: str, *args: Any) -> Entry:
         """Like `get`, but the request gives way to everything else (for details nobody is waiting on)."""
         key, fetch, _ = self.source(kind, *args, background=True)
-        return await self.cache.get(key, fetch)
+        with priority(Priority.BACKGROUND):
+            return await self.cache.get(key, fetch)
 
     async def refresh(self, kind: str, *args: Any) -> Entry:
         key, fetch, _ = self.source(kind, *args)
@@ -284,7 +286,8 @@ class DataService:
             filler.origin = (project, jobset)
         workers = max(1, min(4, self.client.limits.in_flight))
         while filler.wanted and len(filler.workers) < workers:
-            task = asyncio.ensure_future(self._work(filler))
+            with priority(Priority.POLL):  # rows in view: after what a person asked for, before background work
+                task = asyncio.ensure_future(self._work(filler))
             filler.workers.add(task)
             task.add_done_callback(filler.workers.discard)
 
