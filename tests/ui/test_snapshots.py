@@ -55,6 +55,7 @@ async def _builds_ready(pilot) -> None:
     await _jobset_ready(pilot)
     await pilot.press("enter")
     await wait_for(pilot, lambda: screen_ready(pilot.app, EvalBuildsScreen))
+    await pilot.press("0")  # every build of the evaluation (it opens on the comparison)
     await wait_for(pilot, lambda: len(pilot.app.screen.query_one(BuildList).view) == 36)
 
 

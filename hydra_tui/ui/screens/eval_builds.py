@@ -576,7 +576,7 @@ class EvalBuildsScreen(HydraScreen):
             event.stop()
             event.prevent_default()
             self.run_search(event.value.strip())
-            self.builds.focus()
+            self.focus_list()
 
     def run_search(self, text: str) -> None:
         """Search the whole evaluation: here when every row is known, else on the server (`filter=`); an exact
@@ -638,19 +638,6 @@ class EvalBuildsScreen(HydraScreen):
         self._search_problem = None
         self.workers.cancel_group(self, "search")
         self._update()
-
-    def action_back(self) -> None:
-        # Esc first clears a search or a filter (the filter box's own Esc does both), then leaves.
-        if self.search or self.builds.text_filter:
-            box = self.query_one(FilterBox)
-            box.value = ""
-            box.remove_class("-active")
-            self.builds.text_filter = ""
-            self.clear_search()
-            self.builds.refilter(keep=self.builds.current_id)
-            self.render_all()
-            return
-        super().action_back()
 
     def focus_list(self) -> None:
         self.builds.cursor = 0
