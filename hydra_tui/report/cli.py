@@ -132,7 +132,12 @@ async def _report(ns, url: str, project: str, jobset: str, out: TextIO, err: Tex
         finally:
             service.poller.cancel_all()
             service.cache.cancel_fetches()
-        print(f"{client.health.requests} requests.", file=err)
+        limited = client.health.statuses.get(429, 0)
+        print(
+            f"{client.health.requests:,} requests"
+            + (f", {limited} answered 429 (rate limited)." if limited else ", none rate limited."),
+            file=err,
+        )
     if ns.format == "json":
         out.write(output.as_json(report))
     elif ns.format == "markdown":

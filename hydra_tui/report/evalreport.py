@@ -58,6 +58,16 @@ class EvalReport:
     def eval_id(self) -> int:
         return self.comparison.eval_id
 
+    @property
+    def sampled(self) -> bool:
+        return self.scanned < self.in_scope
+
+    def estimate(self, cause: RootCause) -> int:
+        """How many builds in scope `cause` breaks, scaled up from a sample (exact when every page was read)."""
+        if not self.sampled or not self.scanned:
+            return cause.breaks
+        return round(cause.breaks * self.in_scope / self.scanned)
+
     def to_json(self, *, limit_passing: int = PAGE_ROWS) -> dict[str, Any]:
         """The report's JSON (see the README). Passing categories list at most `limit_passing` builds."""
         categories: dict[str, Any] = {}
@@ -84,6 +94,7 @@ class EvalReport:
                     "system": c.system,
                     "breaks": c.breaks,
                     "builds": list(c.builds),
+                    **({"estimated_breaks": self.estimate(c)} if self.sampled else {}),
                 }
                 for c in self.root_causes
             ],

@@ -26,9 +26,13 @@ def _summary(report: EvalReport) -> str:
 def _scope(report: EvalReport) -> str:
     what = "failing" if report.all_failures else "newly failing"
     text = f"{report.in_scope:,} dependency failures among the {what} builds"
-    if report.scanned < report.in_scope:
-        text += f"; a sample of {report.scanned:,} read, so the counts are lower bounds"
+    if report.sampled:
+        text += f"; {report.scanned:,} of their pages read, so counts are of that sample (≈ scaled to all)"
     return text
+
+
+def _breaks(report: EvalReport, breaks: int, estimate: int) -> str:
+    return f"{breaks:,} (≈{estimate:,})" if report.sampled else f"{breaks:,}"
 
 
 def as_text(report: EvalReport) -> str:
@@ -37,7 +41,8 @@ def as_text(report: EvalReport) -> str:
     if not report.root_causes:
         lines.append("  none")
     for cause in report.root_causes[:CAUSES_SHOWN]:
-        lines.append(f"  {cause.breaks:>7,}  build {cause.build:<10} {cause.job or '?'}  ({cause.name or '?'})")
+        breaks = _breaks(report, cause.breaks, report.estimate(cause))
+        lines.append(f"  {breaks:>16}  build {cause.build:<10} {cause.job or '?'}  ({cause.name or '?'})")
     if len(report.root_causes) > CAUSES_SHOWN:
         lines.append(f"  … {len(report.root_causes) - CAUSES_SHOWN} more")
     for change in FAILING:
@@ -66,7 +71,13 @@ def as_markdown(report: EvalReport, base_url: str = "") -> str:
     if report.root_causes:
         lines += ["| breaks | build | job | name | system |", "|---:|---|---|---|---|"]
         for cause in report.root_causes[:CAUSES_SHOWN]:
-            cells = [f"{cause.breaks:,}", link(cause.build), f"`{_md(cause.job)}`", _md(cause.name), _md(cause.system)]
+            cells = [
+                _breaks(report, cause.breaks, report.estimate(cause)),
+                link(cause.build),
+                f"`{_md(cause.job)}`",
+                _md(cause.name),
+                _md(cause.system),
+            ]
             lines.append("| " + " | ".join(cells) + " |")
     else:
         lines.append("None.")

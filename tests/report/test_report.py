@@ -80,7 +80,7 @@ def test_report_json_on_a_small_jobset(demo: DemoServer) -> None:
     assert explained == sorted(dep_failed)
     for cause in report["root_causes"]:
         assert cause["breaks"] == len(cause["builds"]) and cause["job"] and cause["system"]
-    assert "requests." in err
+    assert "requests, none rate limited." in err
 
 
 def test_report_on_nixpkgs_lists_failing_categories_whole_and_finds_culprits(demo: DemoServer) -> None:
@@ -163,3 +163,42 @@ async def test_build_report_progress_goes_to_the_callback(client: HydraClient, c
     )
     assert report.in_scope == report.scanned >= 1
     assert any(line.startswith("Reading build steps") for line in lines)
+
+
+def test_hostile_page_text_never_reaches_the_report(tmp_path) -> None:
+    """Job names with OSC, C1, bidi overrides and markup, read from a page: every format prints them inert."""
+    import re
+    from pathlib import Path
+
+    import httpx
+
+    pages = Path(__file__).parent.parent / "data" / "pages"
+    comparison = (pages / "eval_2026.html").read_bytes()
+    steps = (pages / "build_failed_2026.html").read_bytes()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/latest-eval"):
+            return httpx.Response(302, headers={"location": "/eval/1002"})
+        if path == "/eval/1002":
+            return httpx.Response(200, content=comparison, headers={"content-type": "text/html; charset=utf-8"})
+        if path.startswith("/build/"):
+            return httpx.Response(200, content=steps, headers={"content-type": "text/html; charset=utf-8"})
+        return httpx.Response(404, json={"error": "no"})
+
+    async def run_report(fmt: str) -> str:
+        from hydra_tui.report import output
+
+        async with HydraClient(
+            "https://hydra.example.org", limits=Limits.unlimited(), transport=httpx.MockTransport(answer)
+        ) as client:
+            report = await build_report(DataService(client, FrozenClock(0)), "nixpkgs", "trunk", all_failures=True)
+        return {"text": output.as_text, "markdown": output.as_markdown, "json": output.as_json}[fmt](report)
+
+    import asyncio
+
+    for fmt in ("text", "markdown", "json"):
+        printed = asyncio.run(run_report(fmt))
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b-\u200f]", printed), fmt
+        assert "pwned" not in printed, fmt  # a window-title sequence is dropped whole, payload and all
+    assert "curl & friends" in asyncio.run(run_report("text"))

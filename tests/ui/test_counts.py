@@ -60,8 +60,16 @@ async def showcase(demo: DemoServer) -> tuple[int, list[dict[str, Any]], dict[st
 async def watch_once(demo: DemoServer, clock: FrozenClock, *args: str) -> str:
     """`hydra-tui watch … hello:main`'s first output (it runs its own event loop, so in a thread)."""
     out, err = io.StringIO(), io.StringIO()
-    argv = [*args, "--timeout", "0", "hello:main"]
-    code = await asyncio.to_thread(watch_main, argv, out=out, err=err, clock=clock, demo_url=demo.url)
+    # The watch's own clock: its first sleep uses up the timeout, so it ends after one poll.
+    watch_clock = FrozenClock(clock.now())
+
+    async def sleep(seconds: float) -> None:
+        watch_clock.advance(seconds)
+
+    argv = [*args, "--timeout", "5", "--interval", "5", "hello:main"]
+    code = await asyncio.to_thread(
+        watch_main, argv, out=out, err=err, clock=watch_clock, sleep=sleep, demo_url=demo.url
+    )
     assert code == 124 and out.getvalue().count("\n") == 1, err.getvalue()
     return out.getvalue().strip()
 
