@@ -479,7 +479,10 @@ class EvalBuildsScreen(HydraScreen):
         self.load_whole()
 
     @work(group="whole", exclusive=True, exit_on_error=False)
-    async def load_whole(self) -> Comparison | None:
+    async def load_whole(self) -> None:
+        await self.list_whole()
+
+    async def list_whole(self) -> Comparison | None:
         """The failing categories whole: one `full=1` request, read until the still succeeding rows begin."""
         spec = self.compare_spec
         self._whole_loading = True
@@ -509,7 +512,7 @@ class EvalBuildsScreen(HydraScreen):
             self.notify("The comparison is not loaded yet.", markup=False)
             return
         if not all(comparison.categories[c].complete for c in FAILING):
-            await self.load_whole()
+            await self.list_whole()
             comparison = self.unfiltered()
             if comparison is None or not all(comparison.categories[c].complete for c in FAILING):
                 return
