@@ -75,7 +75,7 @@ class EvalBuildsScreen(HydraScreen):
         Binding("f", "cycle_status", "Status filter"),
         Binding("tab,right_square_bracket,right", "next_view(1)", "Next category", show=False),
         Binding("shift+tab,left_square_bracket,left", "next_view(-1)", "Previous category", show=False),
-        *(Binding(key, f"view('{key}')", "Category 1-8 (0: all builds)", show=False) for key in (*VIEW_KEYS.values(),)),
+        *(Binding(key, f"view('{key}')", "A category (0: every build)", show=False) for key in (*VIEW_KEYS.values(),)),
         Binding("w", "whole", "List all"),
         Binding("c", "compare", "Compare"),
         Binding("x", "root_causes", "Root causes"),

@@ -144,7 +144,8 @@ class RootCausesScreen(HydraScreen):
     def render_head(self) -> None:
         what = "failing" if self.all_failures else "newly failing"
         text = Text()
-        text.append(f"Root causes of {self.in_scope:,} dependency failures", style="bold")
+        failures = "dependency failure" if self.in_scope == 1 else "dependency failures"
+        text.append(f"Root causes of {self.in_scope:,} {failures}", style="bold")
         text.append(f" among the {what} builds of evaluation {self.comparison.eval_id}")
         if self.project:
             text.append_text(safe(f" ({self.project}:{self.jobset_name})"))
