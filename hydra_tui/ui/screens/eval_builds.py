@@ -571,7 +571,8 @@ class EvalBuildsScreen(HydraScreen):
         builds.refilter()
         if not text.strip() and self.search:
             self.clear_search()
-        self.render_all()
+        # A keystroke changes only what the message line says of the list (the header and the bar stay).
+        self.render_message()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         # Otherwise HydraScreen's handler runs after this one (Textual calls each class's handler).
