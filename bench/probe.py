@@ -43,7 +43,10 @@ async def main(url: str) -> dict[str, float]:
         app.open_eval(latest, "nixpkgs", "trunk")
 
         def opened() -> bool:
-            found = app.screen.query(BuildList) if isinstance(app.screen, EvalBuildsScreen) else None
+            screen = app.screen
+            if isinstance(screen, EvalBuildsScreen) and screen.is_mounted and screen.view is not None:
+                screen.switch_to(None)  # every build (the screen opens on the comparison)
+            found = screen.query(BuildList) if isinstance(screen, EvalBuildsScreen) else None
             return bool(found) and len(found.first().view) == 250_000
 
         while not opened():

@@ -26,6 +26,7 @@ from hydra_tui.ui.screens.eval_builds import EvalBuildsScreen
 from hydra_tui.ui.screens.evals import EvalsScreen
 from hydra_tui.ui.screens.jobset import JobsetScreen
 from hydra_tui.ui.screens.log import LogScreen
+from hydra_tui.ui.screens.root_causes import RootCausesScreen
 from hydra_tui.ui.screens.watch import WatchScreen
 from hydra_tui.ui.widgets.build_list import BuildList
 
@@ -85,7 +86,24 @@ async def main() -> None:
             await jobset(p)
             await p.press("enter")
             await until(p, lambda: isinstance(p.app.screen, EvalBuildsScreen))
+            await p.press("0")  # every build (the screen opens on the comparison)
             await until(p, lambda: len(p.app.screen.query_one(BuildList).view) > 0)
+
+        async def compare(p: Pilot[object]) -> None:
+            await jobset(p)
+            await p.press("enter")
+            await until(p, lambda: isinstance(p.app.screen, EvalBuildsScreen) and p.app.screen.comparison is not None)
+            await until(p, lambda: len(p.app.screen.query_one(BuildList).view) == 250)
+
+        async def root_causes(p: Pilot[object]) -> None:
+            await jobset(p)
+            await p.press("enter")
+            await until(p, lambda: isinstance(p.app.screen, EvalBuildsScreen) and p.app.screen.comparison is not None)
+            await p.press("x")
+            await until(p, lambda: isinstance(p.app.screen, RootCausesScreen))
+            await until(p, lambda: p.app.screen.progress.done >= 40)
+            await p.press("x")  # stop: a sample of 40 pages, read in a fixed order
+            await until(p, lambda: p.app.screen.query_one("#progress-row").has_class("-done"))
 
         async def build(p: Pilot[object]) -> None:
             await builds(p)
@@ -99,8 +117,9 @@ async def main() -> None:
             await jobset(p)
             await p.press("enter")
             await until(p, lambda: isinstance(p.app.screen, EvalBuildsScreen))
+            await p.press("0")
             lst = p.app.screen.query_one(BuildList)
-            await until(p, lambda: len(lst.view) > 0 and all(lst.rows.known_at(lst.view[n]) for n in range(25)))
+            await until(p, lambda: len(lst.view) > 0 and all(lst.rows.known_at(lst.view[n]) for n in range(20)))
 
         await shot(demo.url, "projects", None, projects)
         await shot(demo.url, "jobset", "hello:main", jobset)
@@ -109,6 +128,8 @@ async def main() -> None:
         await shot(demo.url, "eval_builds", "hello:main", builds)
         await shot(demo.url, "eval_builds_nixpkgs", "nixpkgs:trunk", big)
         await shot(demo.url, "build", "hello:main", build)
+        await shot(demo.url, "eval_compare", "nixpkgs:trunk", compare)
+        await shot(demo.url, "root_causes", "nixpkgs:trunk", root_causes)
 
         async def log(p: Pilot[object]) -> None:
             p.app.open_log(101586)

@@ -338,6 +338,26 @@ class DataService:
         Rows of other evaluations (a removed job's) are ignored. Returns how many rows changed."""
         return self._apply(eval_id, builds)
 
+    def rows_if_whole(self, eval_id: int) -> BuildRows | None:
+        """The evaluation's rows when the server listed them whole with every detail (a private Hydra's jobsets),
+        else None."""
+        rows = self._current_rows(eval_id)
+        return rows if rows is not None and not rows.partial and not rows.unknown else None
+
+    def local_comparison(self, eval_id: int, other_id: int | None) -> Comparison | None:
+        """Hydra's comparison of two evaluations computed here with BuildDiff.pm's rules, when both are cached
+        whole (every category then comes complete, without `full=1`); None otherwise."""
+        from hydra_tui.api.builddiff import diff_builds, inputs_from_rows
+
+        rows = self.rows_if_whole(eval_id)
+        other = self.rows_if_whole(other_id) if other_id is not None else BuildRows(())
+        if rows is None or other is None:
+            return None
+        current, previous = inputs_from_rows(rows), inputs_from_rows(other)
+        if current is None or previous is None:
+            return None
+        return diff_builds(eval_id, current, other_id, previous)
+
     def mark_success(self) -> None:
         """Data was read from the server outside the cache (watch mode): the connection is live."""
         self.cache.last_success = self.clock.now()

@@ -66,6 +66,7 @@ async def test_markup_in_tree_labels_titles_rows_and_modals(clock) -> None:
             await wait_for(pilot, lambda: table.row_count == 1)
             await pilot.press("enter")
             await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen) and app.screen.query(BuildList))
+            await pilot.press("0")  # every build of the evaluation (it opens on the comparison)
             builds = app.screen.query_one(BuildList)
             await wait_for(pilot, lambda: len(builds.view) == 1)
             assert EVIL_JOB in builds.render_line(1).text
@@ -135,6 +136,7 @@ async def test_oversized_values_stay_usable(clock) -> None:
             await wait_for(pilot, lambda: app.screen.query("#evals") and app.screen.query_one("#evals").row_count > 0)
             await pilot.press("enter")
             await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen) and app.screen.query(BuildList))
+            await pilot.press("0")  # every build of the evaluation (it opens on the comparison)
             builds = app.screen.query_one(BuildList)
             await wait_for(pilot, lambda: len(builds.view) == 36)
             assert len(builds.render_line(1).text) == 80

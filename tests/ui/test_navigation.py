@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Static, Tree
 
+from hydra_tui.api.comparison import Change
 from hydra_tui.api.status import BuildState
 from hydra_tui.demo.runner import DemoServer
 from hydra_tui.ui.screens.build import BuildScreen
@@ -51,6 +52,7 @@ async def test_projects_tree_to_build_and_back(demo: DemoServer, clock) -> None:
         await wait_for(pilot, lambda: table.row_count == 10)
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen))
+        await pilot.press("0")  # every build of the evaluation (it opens on the comparison)
         builds = app.screen.query_one(BuildList)
         await wait_for(pilot, lambda: len(builds.view) == 36)
         await pilot.press("j", "j", "k")
@@ -113,12 +115,18 @@ async def test_build_filters_and_failed_log(demo: DemoServer, clock) -> None:
         await wait_for(pilot, lambda: app.screen.query_one("#evals", DataTable).row_count > 0)
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen))
+        await pilot.press("0")  # every build of the evaluation (it opens on the comparison)
         builds = app.screen.query_one(BuildList)
         await wait_for(pilot, lambda: len(builds.view) == 36)
-        await pilot.press("f")  # failed
-        assert builds.view and all(builds.rows.state_at(i).category.value == "failed" for i in builds.view)
-        await pilot.press(*["f"] * (len(STATUS_CYCLE) - 1))  # round to "all"
-        assert app.screen.status_filter is None
+        await pilot.press("f")  # the status filter is the comparison's categories: newly failing first
+        assert app.screen.status_filter is Change.NEWLY_FAILING
+        assert len(builds.view) == 3 and all(builds.rows.state_at(i).category.value == "failed" for i in builds.view)
+        seen = [app.screen.status_filter]
+        while app.screen.status_filter is not None and len(seen) < len(STATUS_CYCLE):
+            await pilot.press("f")
+            seen.append(app.screen.status_filter)
+        # Round to every build, skipping the empty categories (new, removed).
+        assert seen[-1] is None and Change.NEW not in seen and Change.STILL_SUCCEEDING in seen
         assert len(builds.view) == 36
         await pilot.press("slash", *"tests.unit")
         assert len(builds.view) == 3
@@ -128,6 +136,7 @@ async def test_build_filters_and_failed_log(demo: DemoServer, clock) -> None:
         await wait_for(pilot, lambda: screen_ready(app, JobsetScreen))
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen))
+        await pilot.press("0")  # every build of the evaluation (it opens on the comparison)
         builds = app.screen.query_one(BuildList)
         await wait_for(pilot, lambda: len(builds.view) == 36)
         failed = next(n for n, i in enumerate(builds.view) if builds.rows.state_at(i) is BuildState.FAILED)
@@ -147,6 +156,7 @@ async def test_nixpkgs_sized_evaluation(demo: DemoServer, clock) -> None:
         await wait_for(pilot, lambda: app.screen.query_one("#evals", DataTable).row_count == 3)
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen))
+        await pilot.press("0")  # every build of the evaluation (it opens on the comparison)
         builds = app.screen.query_one(BuildList)
         await wait_for(pilot, lambda: len(builds.view) == 250_000)
         assert builds.rows.partial
@@ -205,6 +215,7 @@ async def test_markup_in_server_text_is_literal(clock) -> None:
             assert app.is_running
             await pilot.press("enter")
             await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen))
+            await pilot.press("0")  # every build of the evaluation (it opens on the comparison)
             builds = app.screen.query_one(BuildList)
             await wait_for(pilot, lambda: len(builds.view) == 36)
             assert "[/foo] evil.x86_64-linux" in "".join(s.text for s in builds.render_line(1))

@@ -55,7 +55,10 @@ async def _builds_ready(pilot) -> None:
     await _jobset_ready(pilot)
     await pilot.press("enter")
     await wait_for(pilot, lambda: screen_ready(pilot.app, EvalBuildsScreen))
+    await pilot.press("0")  # every build of the evaluation (it opens on the comparison)
     await wait_for(pilot, lambda: len(pilot.app.screen.query_one(BuildList).view) == 36)
+    # Both evaluations listed whole: the header says the comparison was computed here.
+    await wait_for(pilot, lambda: pilot.app.screen._client is not None)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -156,3 +159,50 @@ def test_sixteen_colours(snap_compare, snapshot_demo: DemoServer) -> None:
     app = _app(snapshot_demo, "hello:main")
     app.theme = "ansi-dark"
     assert snap_compare(app, terminal_size=(80, 24), run_before=_builds_ready)
+
+
+async def _compare_ready(pilot, rows: int) -> None:
+    await _jobset_ready_any(pilot)
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: screen_ready(pilot.app, EvalBuildsScreen) and pilot.app.screen.comparison is not None)
+    await wait_for(pilot, lambda: len(pilot.app.screen.query_one(BuildList).view) == rows)
+    await wait_for(pilot, lambda: pilot.app.screen._rows is not None)  # the header's number of builds
+
+
+async def _jobset_ready_any(pilot) -> None:
+    await wait_for(pilot, lambda: screen_ready(pilot.app, JobsetScreen))
+    await wait_for(pilot, lambda: pilot.app.screen.query_one("#evals", DataTable).row_count > 0)
+    await wait_for(pilot, lambda: "current builds" in str(pilot.app.screen.query_one("#info", Static).render()))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_eval_compare_hello(snap_compare, snapshot_demo: DemoServer, size) -> None:
+    async def ready(pilot) -> None:
+        await _compare_ready(pilot, 3)  # newly failing
+        await wait_for(pilot, lambda: pilot.app.screen._client is not None)  # both listed whole: compared here
+
+    assert snap_compare(_app(snapshot_demo, "hello:main"), terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_eval_compare_nixpkgs(snap_compare, snapshot_demo: DemoServer, size) -> None:
+    async def ready(pilot) -> None:
+        await _compare_ready(pilot, 250)  # 250 of 2,808 newly failing
+
+    assert snap_compare(_app(snapshot_demo, "nixpkgs:trunk"), terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_root_causes(snap_compare, snapshot_demo: DemoServer, size) -> None:
+    from hydra_tui.ui.screens.root_causes import RootCausesScreen
+
+    async def ready(pilot) -> None:
+        await _compare_ready(pilot, 3)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: screen_ready(pilot.app, RootCausesScreen))
+        await pilot.press("a")  # every failing build: hello-static's dependency failure
+        screen = pilot.app.screen
+        await wait_for(pilot, lambda: len(screen.causes) == 1 and screen.query_one("#progress-row").has_class("-done"))
+        await wait_for(pilot, lambda: screen.query_one("#broken", DataTable).row_count == 1)
+
+    assert snap_compare(_app(snapshot_demo, "hello:main"), terminal_size=size, run_before=ready)

@@ -25,7 +25,7 @@ class FilterBox(Input):
     """The `/` filter: typing filters the list; Enter goes back to the list on the first match."""
 
     DEFAULT_CSS = """
-    FilterBox { dock: top; height: 1; border: none; padding: 0 1; display: none; }
+    FilterBox, FilterBox:focus { dock: top; height: 1; border: none; padding: 0 1; display: none; }
     FilterBox.-active { display: block; }
     """
     BINDINGS = [Binding("escape", "close", "Close filter", show=False)]
@@ -60,8 +60,9 @@ class HydraScreen(Screen[None]):
     def service(self) -> DataService:
         return self.hydra_app.service
 
-    def watch_data(self, kind: str, *args: Any, handler: Any) -> None:
-        """Subscribe to a kind of data for as long as this screen exists; `handler(entry)` on each change."""
+    def watch_data(self, kind: str, *args: Any, handler: Any) -> Subscription:
+        """Subscribe to a kind of data for as long as this screen exists (or until `unwatch`); `handler(entry)`
+        on each change."""
 
         def run(entry: Entry) -> None:
             # A screen being removed (or not composed yet) has nothing to update.
@@ -73,7 +74,15 @@ class HydraScreen(Screen[None]):
             if self.is_attached:
                 self.call_later(run, entry)
 
-        self._subscriptions.append(self.service.subscribe(kind, *args, on_change=deliver))
+        subscription = self.service.subscribe(kind, *args, on_change=deliver)
+        self._subscriptions.append(subscription)
+        return subscription
+
+    def unwatch(self, subscription: Subscription | None) -> None:
+        """End one subscription made by `watch_data` (its handler is not called any more)."""
+        if subscription is not None and subscription in self._subscriptions:
+            subscription.cancel()
+            self._subscriptions.remove(subscription)
 
     def on_unmount(self) -> None:
         for sub in self._subscriptions:

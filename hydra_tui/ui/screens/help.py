@@ -19,6 +19,12 @@ KEY_NAMES = {
     "ctrl+p": "Ctrl+P",
     "pageup": "PgUp",
     "pagedown": "PgDn",
+    "tab": "Tab",
+    "shift+tab": "Shift+Tab",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "left": "←",
+    "right": "→",
 }
 
 
@@ -29,6 +35,15 @@ def _one(key: str) -> str:
     if key.startswith("ctrl+"):
         return "Ctrl+" + key[5:].upper()
     return key
+
+
+def _compact(keys: list[str]) -> str:
+    """`1, 2, …, 8, 0` reads as `1-8, 0`."""
+    digits = [k for k in keys if k.isdigit()]
+    if len(digits) > 3 and digits[:-1] == [str(n) for n in range(1, len(digits))]:
+        rest = [k for k in keys if not k.isdigit()]
+        return ", ".join([f"1-{len(digits) - 1}", digits[-1], *rest])
+    return ", ".join(keys)
 
 
 def key_label(keys: str) -> str:
@@ -67,7 +82,7 @@ class HelpScreen(ModalScreen[None]):
             if fresh:
                 keys = grouped.setdefault(b.description, [])
                 keys.extend(k for k in fresh if k not in keys)
-        self.rows = [(", ".join(keys), description) for description, keys in grouped.items()]
+        self.rows = [(_compact(keys), description) for description, keys in grouped.items()]
         self.rows += [("↑↓, j k", "Move"), ("Ctrl+P", "Jump to a project, jobset, evaluation or build")]
         for row in self.rows:
             table.add_row(*row)

@@ -34,7 +34,7 @@ class RootCausesScreen(HydraScreen):
         Binding("x", "stop", "Stop"),
     ]
     DEFAULT_CSS = """
-    RootCausesScreen #head { height: 1; padding: 0 1; }
+    RootCausesScreen #head { height: auto; max-height: 3; padding: 0 1; }
     RootCausesScreen #progress-row { height: 1; padding: 0 1; }
     RootCausesScreen #progress-row.-done { display: none; }
     RootCausesScreen #progress-text { width: auto; padding: 0 1; color: $text-muted; }
@@ -144,12 +144,13 @@ class RootCausesScreen(HydraScreen):
     def render_head(self) -> None:
         what = "failing" if self.all_failures else "newly failing"
         text = Text()
-        text.append(f"Root causes in evaluation {self.comparison.eval_id}", style="bold")
+        failures = "dependency failure" if self.in_scope == 1 else "dependency failures"
+        text.append(f"Root causes of {self.in_scope:,} {failures}", style="bold")
+        text.append(f" among the {what} builds of evaluation {self.comparison.eval_id}")
         if self.project:
-            text.append(f"  {self.project}:{self.jobset_name}", style="dim")
-        text.append(f"  of {self.in_scope:,} dependency failures among the {what} builds")
+            text.append_text(safe(f" ({self.project}:{self.jobset_name})"))
         if self.stopped:
-            text.append(f"  (stopped after {self.progress.done:,}: r goes on)", style="bold")
+            text.append(f"  stopped after {self.progress.done:,} of {self.progress.total:,}: r goes on", style="bold")
         if not self.all_failures:
             text.append("  a: every failing build", style="dim")
         self.query_one("#head", Static).update(text)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rich.segment import Segment
@@ -20,6 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from hydra_tui.api.comparison import ComparedBuild
 from hydra_tui.api.rows import BuildRows
 from hydra_tui.api.status import BuildState
 from hydra_tui.api.timefmt import duration
@@ -27,6 +29,23 @@ from hydra_tui.logs.sanitize import plain
 from hydra_tui.ui.text import state_style
 
 SORTS = ("id", "job", "status", "duration")
+
+
+def category_rows(builds: Iterable[ComparedBuild]) -> BuildRows:
+    """A comparison category's rows as BuildRows, for the list. Removed jobs (no build here) get ids -1, -2, …"""
+    builds = list(builds)
+    removed = 0
+    keyed: list[tuple[int, ComparedBuild]] = []
+    for b in builds:
+        if b.id is None:
+            removed -= 1
+            keyed.append((removed, b))
+        else:
+            keyed.append((b.id, b))
+    rows = BuildRows(i for i, _ in keyed)
+    for i, b in keyed:
+        rows.fill(i, job=b.job, system=b.system, state=b.state)
+    return rows
 
 
 class BuildList(ScrollView, can_focus=True):
@@ -198,9 +217,12 @@ class BuildList(ScrollView, can_focus=True):
         if index == self.cursor:
             # The highlighted row takes the cursor's colours whole, so no status colour can vanish into it.
             style = status_style = base + self.get_component_rich_style("build-list--cursor")
+        build_id = rows.ids[i]
+        # A removed job has no build in this evaluation: its row stands under a negative id (`category_rows`).
+        shown_id, shown_state = (str(build_id), state.short if known else "…") if build_id >= 0 else ("–", "removed")
         segments = [
-            Segment(f" {rows.ids[i]:<10}", style),
-            Segment(f"{state.short if known else '…':<10}", status_style),
+            Segment(f" {shown_id:<10}", style),
+            Segment(f"{shown_state:<10}", status_style),
             Segment(
                 self._format("", "", system, duration(secs) if secs >= 0 else "", plain(rows.jobs[i]), width)[21:],
                 style,
