@@ -161,9 +161,13 @@ class RootCausesScreen(HydraScreen):
         table = self.query_one("#causes", DataTable)
         current = self._current_cause()
         table.clear()
+        done, total = self.progress.done, self.progress.total
         for cause in self.causes:
+            breaks = Text(f"{cause.breaks:>6,}", style="bold")
+            if 0 < done < total:  # pages are read in a spread order: scale the sample to every page
+                breaks.append(f" ≈{round(cause.breaks * total / done):,}", style="dim")
             table.add_row(
-                Text(f"{cause.breaks:>6,}", style="bold"),
+                breaks,
                 Text(str(cause.build)),
                 safe(cause.job or "…"),
                 safe(cause.system),
