@@ -2,6 +2,7 @@
 
 The demo Hydra runs in its own process with its nginx-like limit on (2 requests/s, burst 7, then 429), and
 hydra-tui uses its default, polite limits. Prints, with the requests each needs and the 429s seen:
+  - in the app: Enter on the newest evaluation until newly failing jobs are on screen; a job-name search;
   - the comparison's first page and the failing categories whole (the client alone);
   - a job-name search over the 250,000 builds (`filter=`) and an exact job lookup (`/eval/N/job/NAME`);
   - `hydra-tui report` (root causes from a sample of --pages build pages; --pages 0 reads them all);
@@ -57,6 +58,30 @@ async def client_figures(url: str) -> dict[str, object]:
     return out
 
 
+def ui_figures(url: str) -> dict[str, object]:
+    """The app itself, in its own process (eval_probe.py), as a person uses it."""
+    done = subprocess.run(
+        [sys.executable, str(HERE / "eval_probe.py"), url],
+        capture_output=True,
+        text=True,
+        env=here_first(),
+        timeout=600,
+        check=True,
+    )
+    m = json.loads(done.stdout.strip().splitlines()[-1])
+    return {
+        "app: Enter on the newest evaluation until newly failing jobs are on screen": (
+            m["open_eval_newly_failing_s"],
+            m["open_eval_requests"],
+        ),
+        "app: newly failing count on screen": m["newly_failing"],
+        "app: / then Enter, a job-name search over the 250,000 builds": (m["search_s"], m["search_requests"]),
+        "app: search matches": m["search_matches"],
+        "app: 429s": m["429s"],
+        "peak RSS, app (MB)": float(m["peak_rss_mb"]),
+    }
+
+
 def report_figures(url: str, pages: int) -> dict[str, object]:
     args = [sys.executable, "-m", "hydra_tui", "report", "--url", url, "nixpkgs:trunk", "--format", "json"]
     if pages:
@@ -91,7 +116,8 @@ def main() -> int:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_port(port, timeout=120)
-        figures = asyncio.run(client_figures(url))
+        figures = ui_figures(url)
+        figures.update(asyncio.run(client_figures(url)))
         figures.update(report_figures(url, ns.pages))
     finally:
         server.terminate()

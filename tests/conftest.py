@@ -32,6 +32,15 @@ def private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def nixpkgs_arrays() -> None:
+    """The demo's nixpkgs-sized jobset is computed once per process (a few seconds); do it before any test, so
+    that no test's first request to it waits on it under a read timeout."""
+    from hydra_tui.demo.world import World
+
+    World(clock=FrozenClock(T0), start=T0).big.warm()
+
+
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(T0)

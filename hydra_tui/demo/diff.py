@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 import itertools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from hydra_tui.demo import bigset
@@ -205,11 +205,15 @@ class BigDiff:
         return self.cat.count(cat)
 
     def ranks(self, cat: Cat, limit: int | None = None) -> list[int]:
+        return list(self.iter_ranks(cat, limit))
+
+    def iter_ranks(self, cat: Cat, limit: int | None = None) -> Iterator[int]:
         found = (m.start() for m in re.finditer(re.escape(bytes([cat])), self.cat))
-        positions = list(found if limit is None else itertools.islice(found, limit))
+        positions = found if limit is None else itertools.islice(found, limit)
         if self.matches is None:
             return positions
-        return [self.matches[i] for i in positions]
+        matches = self.matches
+        return (matches[i] for i in positions)
 
 
 class Row(NamedTuple):
@@ -230,26 +234,29 @@ class Compared:
     def __init__(
         self,
         count: Callable[[Cat], int],
-        rows: Callable[[Cat, int | None], list[Row]],
+        rows: Callable[[Cat, int | None], Iterable[Row]],
         totals: Totals,
     ) -> None:
         self.count = count
-        self.rows = rows
+        self.iter_rows = rows
         self.totals = totals
+
+    def rows(self, cat: Cat, limit: int | None) -> list[Row]:
+        return list(self.iter_rows(cat, limit))
 
     @classmethod
     def of_diff(cls, diff: Diff, row: Callable[[Item], Row]) -> Compared:
-        def rows(cat: Cat, limit: int | None) -> list[Row]:
+        def rows(cat: Cat, limit: int | None) -> Iterator[Row]:
             items = diff.items(cat, limit)
             if cat is Cat.REMOVED:
-                return [Row(None, i.job, i.system) for i in items]
-            return [row(i) for i in items]
+                return (Row(None, i.job, i.system) for i in items)
+            return (row(i) for i in items)
 
         return cls(diff.count, rows, diff.totals)
 
     @classmethod
     def of_big(cls, diff: BigDiff, row: Callable[[Cat, int], Row]) -> Compared:
-        def rows(cat: Cat, limit: int | None) -> list[Row]:
-            return [row(cat, r) for r in diff.ranks(cat, limit)]
+        def rows(cat: Cat, limit: int | None) -> Iterator[Row]:
+            return (row(cat, r) for r in diff.iter_ranks(cat, limit))
 
         return cls(diff.count, rows, diff.totals)

@@ -9,9 +9,10 @@ nesting that readers key on are the same; whitespace and the page chrome are sim
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
@@ -105,7 +106,7 @@ class Ctx:
 # --- common.tt -----------------------------------------------------------------------------------------
 
 
-def layout(ctx: Ctx, title: str, title_html: str, content: str) -> str:
+def layout_head(ctx: Ctx, title: str, title_html: str) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<title>Hydra - '
         + esc(title)
@@ -114,10 +115,17 @@ def layout(ctx: Ctx, title: str, title_html: str, content: str) -> str:
         + f'<a class="navbar-brand" href="{esc(ctx.uri())}">Hydra</a></div></nav>\n'
         + '<div class="container">\n<div class="skip-topbar"></div>\n<div class="page-header">\n'
         + f"<h1><small>{title_html}</small></h1>\n</div>\n"
-        + content
-        + '\n<footer class="navbar"><hr /><small><em><a href="http://nixos.org/hydra" target="_blank" '
-        + 'class="squiggle">Hydra</a> demo.</em></small></footer>\n</div>\n</body>\n</html>\n'
     )
+
+
+LAYOUT_TAIL = (
+    '\n<footer class="navbar"><hr /><small><em><a href="http://nixos.org/hydra" target="_blank" '
+    'class="squiggle">Hydra</a> demo.</em></small></footer>\n</div>\n</body>\n</html>\n'
+)
+
+
+def layout(ctx: Ctx, title: str, title_html: str, content: str) -> str:
+    return layout_head(ctx, title, title_html) + content + LAYOUT_TAIL
 
 
 def _strftime(fmt: str, timestamp: int, gmt: bool = False) -> str:
@@ -219,12 +227,26 @@ class EvalView:
     params: dict[str, str]
 
 
+#: Rows of a tab rendered at a time when a page is streamed.
+ROWS_A_CHUNK = 2000
+
+
 def eval_page(
     ctx: Ctx, world: World, ev: Eval, other: Eval | None, compared: Compared, view: EvalView, signed_in: bool
 ) -> str:
+    return "".join(eval_page_parts(ctx, world, ev, other, compared, view, signed_in))
+
+
+def eval_page_parts(
+    ctx: Ctx, world: World, ev: Eval, other: Eval | None, compared: Compared, view: EvalView, signed_in: bool
+) -> Iterator[str]:
+    """The evaluation page in pieces, so that a `full=1` page of nixpkgs (about 150 MB) can be sent as it is
+    made, and made no further than a client reads it."""
     jobset = world.jobset(ev.project, ev.jobset)
     project = world.project(ev.project)
     full_flag = "1" if view.full else "0"
+    title = f"Evaluation {ev.id} of jobset {ev.project}:{ev.jobset}"
+    yield layout_head(ctx, title, f"Evaluation {ev.id} of jobset {link_to_jobset(ctx, ev.project, ev.jobset)}")
     parts: list[str] = []
     add = parts.append
     add(
@@ -286,8 +308,8 @@ def eval_page(
     for cat, tab_id, _, _ in TABS:
         size = compared.count(cat)
         limit = None if view.full else MAX_ROWS
-        rows = compared.rows(cat, limit)
-        omitted = size - len(rows)
+        shown = size if limit is None else min(size, limit)
+        omitted = size - shown
         more = esc(ctx.uri("eval", ev.id, query=more_params) + "#" + tab_id)
         add(f'<div id="{tab_id}" class="tab-pane">\n')
         if cat is Cat.REMOVED:
@@ -296,7 +318,7 @@ def eval_page(
                 "<tr><th>Job</th><th>System</th></tr>\n</thead>\n<tbody>\n"
             )
             job_uri = ctx.uri("job", ev.project, ev.jobset)
-            for row in rows:
+            for row in compared.rows(cat, limit):
                 add(
                     f'<tr>\n<td><a href="{esc(job_uri + "/" + quote(row.job, safe=""))}">{esc(row.job)}</a></td>\n'
                     f"<td><tt>{esc(row.system)}</tt></td>\n</tr>\n"
@@ -309,7 +331,11 @@ def eval_page(
             add("</tbody>\n</table>\n")
         else:
             add(build_list_header())
-            add(build_list_body(ctx, rows))
+            yield "".join(parts)
+            parts.clear()
+            rows = compared.iter_rows(cat, limit)
+            while chunk := list(itertools.islice(rows, ROWS_A_CHUNK)):
+                yield build_list_body(ctx, chunk)
             if omitted > 0:
                 add(
                     f'<tr><td class="centered" colspan="6"><a href="{more}"><em>({omitted} more builds omitted)</em>'
@@ -326,9 +352,8 @@ def eval_page(
             'loading="lazy" frameBorder="0" width="100%"></iframe>\n</div>\n'
         )
     add("</div>\n")
-    title = f"Evaluation {ev.id} of jobset {ev.project}:{ev.jobset}"
-    title_html = f"Evaluation {ev.id} of jobset {link_to_jobset(ctx, ev.project, ev.jobset)}"
-    return layout(ctx, title, title_html, "".join(parts))
+    add(LAYOUT_TAIL)
+    yield "".join(parts)
 
 
 def _actions(ctx: Ctx, ev: Eval, compared: Compared) -> str:

@@ -287,7 +287,23 @@ async def eval_(request: web.Request) -> web.Response:
     compared = world.compare(ev, other, text)
     view = pages.EvalView(filter=text, full=request.query.get("full", "0") == "1", params=dict(request.query))
     signed_in = session_user(request) is not None
-    return html_answer(pages.eval_page(page_ctx(request), world, ev, other, compared, view, signed_in))
+    parts = pages.eval_page_parts(page_ctx(request), world, ev, other, compared, view, signed_in)
+    if not view.full:
+        return html_answer("".join(parts))
+    # A full page of nixpkgs is about 150 MB: sent as it is made, so that other requests are answered meanwhile
+    # and a client that has read what it needs can hang up.
+    response = web.StreamResponse(headers={"Content-Type": "text/html; charset=utf-8"})
+    await response.prepare(request)
+    for part in parts:
+        if request.transport is None or request.transport.is_closing():
+            break
+        try:
+            await response.write(part.encode())
+        except ConnectionError:
+            break
+    else:
+        await response.write_eof()
+    return response
 
 
 @routes.get("/eval/{id}/job/{tail:.+}")
