@@ -21,6 +21,7 @@ examples:
 subcommands (each has --help):
   watch PROJECT:JOBSET   watch one jobset; line or JSON output for scripts
   report PROJECT:JOBSET  what an evaluation newly breaks and why (text, Markdown or JSON)
+  status                 the queue, running builds and build machines, printed once (--json)
   demo-server            run the demo Hydra alone, for curl or other clients
   logout                 forget the saved login of a server
 
@@ -132,6 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from hydra_tui.report.cli import report_main
 
             return report_main(args[1:])
+        if args and args[0] == "status":
+            from hydra_tui.operator_cli import status_main
+
+            return status_main(args[1:])
         if args and args[0] == "watch":
             from hydra_tui.watch.cli import watch_main
 

@@ -169,7 +169,7 @@ class QueueRunner:
             "memUsage": int(mem * (0.12 + 0.08 * jobs)),
             "pressure": {"cpu": {"avg10": min(90.0, 6.0 * jobs)}, "mem": {"avg10": 0.0}, "io": {"avg10": 1.5}},
             "buildDirFreePercent": 80.0 - jobs,
-            "storeFreePercent": round(64.0 - (mix(len(m.hostname) * 31) % 50), 1),
+            "storeFreePercent": round(71.0 - (mix(sum(map(ord, m.hostname))) % 60), 1),
             "currentUploadingPathCount": 0,
             "currentDownloadingPathCount": min(1, jobs),
             "jobsInLast30sStart": now - 30,
