@@ -158,7 +158,7 @@ class OperatorScreen(HydraScreen):
     """Queue, running builds and machines; `1` `2` `3` (or Tab) pick the part, Enter opens, `l` a build's log."""
 
     TITLE_TEXT = "queue, running builds and machines"
-    AUTO_FOCUS = "#running-table"
+    AUTO_FOCUS = None  # the current part's table, focused on mount
     BINDINGS = [
         Binding("1", "part('queue')", "Queue"),
         Binding("2", "part('running')", "Running"),
@@ -188,6 +188,7 @@ class OperatorScreen(HydraScreen):
         self._head_watched = False
         self._loaded_once = False
         self._wide: bool | None = None
+        self._settled = False
 
     # --- layout ----------------------------------------------------------------------------------------
 
@@ -216,6 +217,7 @@ class OperatorScreen(HydraScreen):
     def on_mount(self) -> None:
         self._layout()
         self._mark_current()
+        self.table().focus()
         for kind in ("queue_size", "queue_runner", "running", "machines"):
             self.watch_data(kind, handler=lambda e, k=kind: self.on_data(k, e))
         self.set_interval(1.0, self.tick)
@@ -264,7 +266,7 @@ class OperatorScreen(HydraScreen):
 
     def apply_filter(self, text: str) -> None:
         self.filters[self.part] = text
-        self.render_view()
+        self.render_view(flash=False)  # filtering is not a change: rows come and go at once
 
     # --- data --------------------------------------------------------------------------------------------
 
@@ -281,7 +283,7 @@ class OperatorScreen(HydraScreen):
         entry = self.entries.get(kind)
         return entry.value if entry is not None and entry.has_value else None
 
-    def render_view(self) -> None:
+    def render_view(self, *, flash: bool = True) -> None:
         now = self.service.clock.now()
         runner = self._value("queue_runner")
         self.view = view = assemble(
@@ -302,9 +304,13 @@ class OperatorScreen(HydraScreen):
                 del self.first_seen[gone]
         self._summary(view)
         self._problems()
-        self._sync_queue(view, now)
-        self._sync_running(view, now)
-        self._sync_machines(view, now)
+        # Nothing is highlighted until every source has answered once: the first answers are not changes.
+        kinds = ["queue_size", "queue_runner", "running", "machines"] + (["queue_head"] if self._head_watched else [])
+        flash = flash and self._settled
+        self._settled = all(k in self.entries and (self.entries[k].has_value or self.entries[k].error) for k in kinds)
+        self._sync_queue(view, now, flash)
+        self._sync_running(view, now, flash)
+        self._sync_machines(view, now, flash)
         self._titles()
 
     def _problems(self) -> None:
@@ -366,7 +372,7 @@ class OperatorScreen(HydraScreen):
         needle = self.filters[part].lower()
         return not needle or any(needle in c.lower() for c in cells)
 
-    def _sync_queue(self, view: OperatorView, now: float) -> None:
+    def _sync_queue(self, view: OperatorView, now: float, flash: bool) -> None:
         rows: dict[str, list[Text]] = {}
         for q in view.queue:
             cells = queue_cells(q)
@@ -375,7 +381,7 @@ class OperatorScreen(HydraScreen):
                 if q.waiting:
                     row[3].stylize(BUSY_STYLE)
                 rows[q.system] = row
-        self.table("queue").sync(rows, now)
+        self.table("queue").sync(rows, now, flash=flash)
 
     def _time_text(self, build_id: int, now: float) -> str:
         view = self.view
@@ -385,7 +391,7 @@ class OperatorScreen(HydraScreen):
         seen = self.first_seen.get(build_id)
         return running_time(build, seen[0] if seen else None, seen[1] if seen else False, now)
 
-    def _sync_running(self, view: OperatorView, now: float) -> None:
+    def _sync_running(self, view: OperatorView, now: float, flash: bool) -> None:
         rows: dict[str, list[Text]] = {}
         for b in view.running:
             seen = self.first_seen.get(b.id)
@@ -398,9 +404,9 @@ class OperatorScreen(HydraScreen):
                 job = Text.assemble(safe(_cut(b.job, JOB_WIDTH)), "\n", safe(_cut(cells[2], JOB_WIDTH), "dim"))
                 where = Text.assemble(safe(b.system), "\n", safe(short_host(b.machine) or "—", "dim"))
                 rows[str(b.id)] = [safe(cells[0]), job, where, safe(cells[5])]
-        self.table("running").sync(rows, now)
+        self.table("running").sync(rows, now, flash=flash)
 
-    def _sync_machines(self, view: OperatorView, now: float) -> None:
+    def _sync_machines(self, view: OperatorView, now: float, flash: bool) -> None:
         rows: dict[str, list[Text]] = {}
         for m in view.machines:
             cells = machine_cells(m, now)
@@ -425,7 +431,7 @@ class OperatorScreen(HydraScreen):
                     Text.assemble(steps, "\n", safe(seen.plain, "dim")),
                     Text.assemble(mem, "\n", safe(f"store {store.plain}", "dim")),
                 ]
-        self.table("machines").sync(rows, now)
+        self.table("machines").sync(rows, now, flash=flash)
 
     def tick(self) -> None:
         """Every second: the running times tick, highlights end, finished builds leave."""
@@ -456,7 +462,7 @@ class OperatorScreen(HydraScreen):
             # A system's row opens what runs for it: the running builds, filtered to the system.
             self.filters["running"] = key
             self.action_part("running")
-            self.render_view()
+            self.render_view(flash=False)
 
     def action_log(self) -> None:
         if self.part != "running":

@@ -39,7 +39,6 @@ class LiveTable(DataTable[Text]):
         self.flashing: dict[str, float] = {}  # row key → when its highlight ends
         self.flash_cells: dict[str, set[int]] = {}
         self.gone: dict[str, float] = {}  # row key → when it is removed
-        self.primed = False  # the first sync adds rows without highlighting them
 
     def on_mount(self) -> None:
         for label, key in self._columns:
@@ -52,8 +51,9 @@ class LiveTable(DataTable[Text]):
         with contextlib.suppress(CellDoesNotExist, RowDoesNotExist):
             self.update_cell(key, self._columns[index][1], shown, update_width=True)
 
-    def sync(self, rows: Mapping[str, list[Text]], now: float) -> int:
-        """Bring the table to `rows`; returns how many rows changed (added, updated or gone)."""
+    def sync(self, rows: Mapping[str, list[Text]], now: float, *, flash: bool = True) -> int:
+        """Bring the table to `rows`; returns how many rows changed (added, updated or gone). Without `flash`
+        (while the first data is still arriving) nothing is highlighted and gone rows leave at once."""
         changed = 0
         added = False
         with self.app.batch_update():
@@ -65,7 +65,6 @@ class LiveTable(DataTable[Text]):
                     self.values[key] = [Text("")] * len(cells)
                 if old is None and key not in self.rows:
                     self.values[key] = list(cells)
-                    flash = self.primed
                     styled = [c.copy() for c in cells]
                     if flash:
                         for c in styled:
@@ -80,16 +79,16 @@ class LiveTable(DataTable[Text]):
                 differs = [i for i, c in enumerate(cells) if i >= len(old) or c != old[i]]
                 if differs:
                     self.values[key] = list(cells)
-                    if self.primed:
+                    if flash:
                         self.flashing[key] = now + FLASH
                         self.flash_cells.setdefault(key, set()).update(differs)
                     for i in differs:
-                        self._show(key, i, cells[i], CHANGED_STYLE if self.primed else None)
+                        self._show(key, i, cells[i], CHANGED_STYLE if flash else None)
                     changed += 1
             for key in list(self.values):
                 if key not in rows and key not in self.gone:
                     changed += 1
-                    if not self.primed:
+                    if not flash:
                         self._remove(key)
                         continue
                     self.gone[key] = now + FLASH
@@ -97,7 +96,6 @@ class LiveTable(DataTable[Text]):
                         self._show(key, i, cell, GONE_STYLE)
             if added and self._sort_key is not None:
                 self.sort(*[k for _, k in self._columns], key=self._sort_key, reverse=self._reverse)
-        self.primed = True
         return changed
 
     def _remove(self, key: str) -> None:
