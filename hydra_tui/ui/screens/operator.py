@@ -340,13 +340,16 @@ class OperatorScreen(HydraScreen):
         text.append(f"  {len(view.running):,} building", style=BUSY_STYLE if view.running else "")
         ok = sum(1 for m in view.machines if not m.trouble)
         trouble = len(view.machines) - ok
-        text.append(f"  machines {ok}/{len(view.machines)} ok")
+        text.append(f"  machines {ok}/{len(view.machines)} ok" if view.machines else "  no machines reported")
         if trouble:
             text.append(f" ({trouble} off/failing)", style=TROUBLE_STYLE)
         runner = view.runner
         if "queue_runner" in self.entries and self.entries["queue_runner"].has_value:
             text.append("  ")
-            text.append(runner_line(runner), style="" if runner.up else TROUBLE_STYLE)
+            line = runner_line(runner)
+            if self.narrow and runner.up:
+                line = line.split(",")[0] + ")" if "," in line else line  # no uptime: the rest must fit
+            text.append(line, style="" if runner.up else TROUBLE_STYLE)
         self.query_one("#summary", Static).update(text)
 
     def _titles(self) -> None:
@@ -362,6 +365,8 @@ class OperatorScreen(HydraScreen):
             title = Text(f"{n} {TITLES[part]} ({counts[part]:,})")
             if part == "queue" and view is not None and not view.runner.queue and view.queue:
                 title.append(f"  the next {QUEUE_HEAD_NR} queued builds, by system", style="italic")
+            if part == "machines" and view is not None and not view.machines:
+                title.append("  none reported" + ("" if view.runner.up else ": the queue runner is not up"), "italic")
             if self.filters[part]:
                 title.append(f"  filter: {self.filters[part]}", style="italic")
             if self.narrow and part == self.part:
