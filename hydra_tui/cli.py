@@ -66,6 +66,12 @@ def _demo_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=3000, help="port to listen on (default 3000)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the simulated data (default 1)")
     parser.add_argument(
+        "--queue-runner",
+        choices=("rust", "legacy", "down", "unknown", "unreachable"),
+        default="rust",
+        help="the queue runner's format for /machines and /queue-runner-status, or its absence (default rust)",
+    )
+    parser.add_argument(
         "--faults",
         metavar="SPEC",
         help="switch fault modes on, e.g. latency=0.5,errors=0.2,rate_limit,resets=0.1,bad_json=0.1,html=0.1",
@@ -164,7 +170,7 @@ def _demo_server(args: list[str]) -> int:
         print(f"hydra-tui demo-server: {exc}", file=sys.stderr)
         return 2
     try:
-        serve_forever(ns.port, seed=ns.seed, faults=faults)
+        serve_forever(ns.port, seed=ns.seed, faults=faults, queue_runner=ns.queue_runner)
     except KeyboardInterrupt:
         pass
     except OSError as exc:

@@ -77,10 +77,11 @@ def running_cells(build: RunningBuild, time_text: str) -> list[str]:
 
 
 def machine_state(m: Machine, now: float) -> str:
-    """`building`, `idle`, `off 4m, 3 fails` (disabled for 4 more minutes after 3 failures in a row), `2 fails`…"""
+    """`building`, `idle`, `off till 12:04, 3 fails` (disabled until then after 3 failures in a row), `2 fails`…
+    It does not change with the clock, so that a change of state is a real one."""
     parts = []
     if m.disabled_until is not None:
-        parts.append(f"off {duration(max(0.0, m.disabled_until - now))}")
+        parts.append(f"off till {time.strftime('%H:%M', time.localtime(m.disabled_until))}")
     elif not m.enabled:
         parts.append("disabled")
     if m.consecutive_failures:

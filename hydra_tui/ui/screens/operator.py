@@ -86,6 +86,11 @@ NARROW_COLUMNS = {
     ],
 }
 RUNNING_TIME_COLUMN = {True: 5, False: 3}  # by `wide`
+# Columns that change by themselves (running time, load, last seen, memory, the queue's waits): not highlighted.
+QUIET = {
+    True: {"queue": (5,), "running": (5,), "machines": (2, 5, 7)},
+    False: {"queue": (5,), "running": (3,), "machines": (2, 3, 4)},
+}
 JOB_WIDTH = 30
 
 
@@ -203,7 +208,14 @@ class OperatorScreen(HydraScreen):
                 yield Static(TITLES[part], classes="part-title", id=f"{part}-title")
                 key, reverse = sorts[part]
                 height = 1 if self.wide or part == "queue" else 2
-                yield LiveTable(columns[part], sort_key=key, reverse=reverse, row_height=height, id=f"{part}-table")
+                yield LiveTable(
+                    columns[part],
+                    sort_key=key,
+                    reverse=reverse,
+                    row_height=height,
+                    quiet=QUIET[self.wide][part],
+                    id=f"{part}-table",
+                )
         yield StatusLine()
         yield Footer()
 

@@ -28,10 +28,12 @@ class LiveTable(DataTable[Text]):
         sort_key: Callable[[Sequence[Any]], Any] | None = None,
         reverse: bool = False,
         row_height: int = 1,
+        quiet: Sequence[int] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         self.row_height = row_height
+        self.quiet = frozenset(quiet)  # columns that change by themselves (a time, a load): rewritten, not flashed
         self._columns = columns
         self._sort_key = sort_key
         self._reverse = reverse
@@ -79,12 +81,14 @@ class LiveTable(DataTable[Text]):
                 differs = [i for i, c in enumerate(cells) if i >= len(old) or c != old[i]]
                 if differs:
                     self.values[key] = list(cells)
-                    if flash:
+                    loud = [i for i in differs if i not in self.quiet] if flash else []
+                    if loud:
                         self.flashing[key] = now + FLASH
-                        self.flash_cells.setdefault(key, set()).update(differs)
+                        self.flash_cells.setdefault(key, set()).update(loud)
+                        changed += 1
                     for i in differs:
-                        self._show(key, i, cells[i], CHANGED_STYLE if flash else None)
-                    changed += 1
+                        lit = i in loud or i in self.flash_cells.get(key, set())
+                        self._show(key, i, cells[i], CHANGED_STYLE if lit else None)
             for key in list(self.values):
                 if key not in rows and key not in self.gone:
                     changed += 1
