@@ -21,6 +21,7 @@ examples:
 subcommands (each has --help):
   watch PROJECT:JOBSET   watch one jobset; line or JSON output for scripts
   report PROJECT:JOBSET  what an evaluation newly breaks and why (text, Markdown or JSON)
+  status                 the queue, running builds and build machines, printed once (--json)
   demo-server            run the demo Hydra alone, for curl or other clients
   logout                 forget the saved login of a server
 
@@ -64,6 +65,12 @@ def _demo_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--port", type=int, default=3000, help="port to listen on (default 3000)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the simulated data (default 1)")
+    parser.add_argument(
+        "--queue-runner",
+        choices=("rust", "legacy", "down", "unknown", "unreachable"),
+        default="rust",
+        help="the queue runner's format for /machines and /queue-runner-status, or its absence (default rust)",
+    )
     parser.add_argument(
         "--faults",
         metavar="SPEC",
@@ -132,6 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from hydra_tui.report.cli import report_main
 
             return report_main(args[1:])
+        if args and args[0] == "status":
+            from hydra_tui.operator_cli import status_main
+
+            return status_main(args[1:])
         if args and args[0] == "watch":
             from hydra_tui.watch.cli import watch_main
 
@@ -159,7 +170,7 @@ def _demo_server(args: list[str]) -> int:
         print(f"hydra-tui demo-server: {exc}", file=sys.stderr)
         return 2
     try:
-        serve_forever(ns.port, seed=ns.seed, faults=faults)
+        serve_forever(ns.port, seed=ns.seed, faults=faults, queue_runner=ns.queue_runner)
     except KeyboardInterrupt:
         pass
     except OSError as exc:

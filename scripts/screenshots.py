@@ -1,12 +1,13 @@
 """Makes screenshots/*.svg: every screen of the dashboard, from the demo Hydra with a frozen clock.
 
-Run: python scripts/screenshots.py
+Run: python scripts/screenshots.py [NAME…]   (only the named screenshots, e.g. `operator`)
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -26,6 +27,7 @@ from hydra_tui.ui.screens.eval_builds import EvalBuildsScreen
 from hydra_tui.ui.screens.evals import EvalsScreen
 from hydra_tui.ui.screens.jobset import JobsetScreen
 from hydra_tui.ui.screens.log import LogScreen
+from hydra_tui.ui.screens.operator import OperatorScreen
 from hydra_tui.ui.screens.root_causes import RootCausesScreen
 from hydra_tui.ui.screens.watch import WatchScreen
 from hydra_tui.ui.widgets.build_list import BuildList
@@ -49,12 +51,17 @@ async def shot(
     target: str | None,
     steps: Callable[[Pilot[object]], Awaitable[None]],
     first: Callable[[], object] | None = None,
+    *,
+    size: tuple[int, int] = SIZE,
+    clock: FrozenClock | None = None,
 ) -> None:
-    clock = FrozenClock(T0)
+    if sys.argv[1:] and name not in sys.argv[1:]:
+        return
+    clock = clock or FrozenClock(T0)
     app = HydraApp(DataService(HydraClient(url, limits=Limits.unlimited()), clock), target=target)
     if first is not None:
         app.first_screen = first  # type: ignore[method-assign]
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await steps(pilot)
         await pilot.pause(0.1)
         app.save_screenshot(str(OUT / f"{name}.svg"))
@@ -142,6 +149,23 @@ async def main() -> None:
             await until(p, lambda: len(p.app.screen.changes) >= 1)
 
         await shot(demo.url, "watch", None, watch, first=lambda: WatchScreen("hello", "main", interval=3600))
+
+    # The operator view 150 s on: builds that started are highlighted, those that finished struck out.
+    demo_clock = FrozenClock(T0)
+    with DemoServer(clock=demo_clock, start=T0, port=38598) as demo:
+        app_clock = FrozenClock(T0)
+
+        async def operator(p: Pilot[object]) -> None:
+            await p.press("s")
+            await until(p, lambda: isinstance(p.app.screen, OperatorScreen) and p.app.screen._settled)
+            screen = p.app.screen
+            assert isinstance(screen, OperatorScreen)
+            for c in (demo_clock, app_clock):
+                c.advance(150)
+            await screen._refresh_all()
+            await until(p, lambda: bool(screen.table("running").flashing))
+
+        await shot(demo.url, "operator", None, operator, size=(120, 40), clock=app_clock)
 
 
 if __name__ == "__main__":

@@ -58,6 +58,7 @@ from hydra_tui.api.models import (
     SearchResult,
     User,
 )
+from hydra_tui.api.operator import Machine, RunnerStatus, read_machines, read_runner_status
 from hydra_tui.api.pages import (
     BuildSteps,
     ComparisonReader,
@@ -687,6 +688,21 @@ class HydraClient:
             return int(data)
         except (TypeError, ValueError):
             raise BadResponseError(f"/api/nrqueue sent {data!r} where a number was expected.") from None
+
+    async def running(self) -> list[Build]:
+        """`/status`: the builds with a busy step (once per busy step; no step or machine in the JSON)."""
+        return await self._get_models(Build, "/status")
+
+    async def machines(self) -> tuple[Machine, ...]:
+        """`/machines`: the build machines, in the Rust or the legacy format (`{}` without a queue runner)."""
+        data = await self.get_json("/machines")
+        if not isinstance(data, dict):
+            raise BadResponseError("/machines sent something other than an object.", url=self.url("/machines"))
+        return read_machines(data)
+
+    async def queue_runner_status(self) -> RunnerStatus:
+        """`/queue-runner-status`: the queue runner's own figures, or `{"status": "down"|"unknown"|"unreachable"}`."""
+        return read_runner_status(await self.get_json("/queue-runner-status"))
 
     async def global_evals(self, page: int = 1) -> list[GlobalEval]:
         return await self._get_models(GlobalEval, "/evals", {"page": page})

@@ -31,6 +31,18 @@ LATEST_BUILDS_NR = 500
 DIRECT_LIST_LIMIT = 20_000
 
 
+# The operator screen's paces (seconds between polls while it is shown; nothing is polled while it is hidden).
+# About 31 requests a minute in all, well inside hydra.nixos.org's 2 r/s.
+OPERATOR_PACES: dict[str, float] = {
+    "queue_size": 5,  # /api/nrqueue: a bare number
+    "queue_runner": 5,  # /queue-runner-status: the runner's own figures, per system and per machine
+    "running": 10,  # /status: the builds with a busy step (a Build object each)
+    "machines": 60,  # /machines: which machines exist and their max jobs; live figures come with the runner's
+    "queue_head": 30,  # /api/queue?nr=N: only asked for when the runner gives no queue per system
+}
+QUEUE_HEAD_NR = 100
+
+
 def _jobsets_pace(value: Any) -> float:
     rows: list[JobsetOverview] = value or []
     return 10 if any(r.nrscheduled or r.evaluating for r in rows) else 60
@@ -140,6 +152,16 @@ class DataService:
             return key, lambda: c.eval_job(args[0], args[1]), steady(300)
         if kind == "eval_summaries":  # (project, jobset, page): one request for a page's counts, not one an eval
             return key, lambda: c.eval_summaries(args[0], args[1], args[2]), steady(60 if args[2] == 1 else 300)
+        if kind == "queue_size":
+            return key, c.queue_size, steady(OPERATOR_PACES[kind])
+        if kind == "queue_runner":
+            return key, c.queue_runner_status, steady(OPERATOR_PACES[kind])
+        if kind == "running":
+            return key, c.running, steady(OPERATOR_PACES[kind])
+        if kind == "machines":
+            return key, c.machines, steady(OPERATOR_PACES[kind])
+        if kind == "queue_head":  # (nr,)
+            return key, lambda: c.queue(args[0]), steady(OPERATOR_PACES[kind])
         raise ValueError(f"unknown kind of data: {kind}")
 
     def subscribe(self, kind: str, *args: Any, on_change: Callable[[Entry], None]) -> Subscription:

@@ -28,6 +28,11 @@ FRESHNESS: dict[str, float] = {
     "build_steps": 3600,  # a finished build's steps never change; running ones are polled by their screen
     "eval_job": 600,
     "eval_summaries": 60,
+    "queue_size": 5,
+    "queue_runner": 5,
+    "running": 10,
+    "machines": 60,
+    "queue_head": 30,
 }
 
 

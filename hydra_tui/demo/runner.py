@@ -129,9 +129,25 @@ class DemoServer:
         self.stop()
 
 
-def serve_forever(port: int, host: str = "127.0.0.1", seed: int = 1, faults: Faults | None = None) -> None:
+# In a demo that runs on the wall clock, hello:staging is evaluated again this often, so the queue keeps moving.
+LIVE_REBUILD_EVERY = 900.0
+
+
+def set_queue_runner(world: World, mode: str) -> None:
+    """`rust` or `legacy` (the format, runner up), or `down`, `unknown`, `unreachable` (Rust format, not up)."""
+    if mode in ("rust", "legacy"):
+        world.queue_runner, world.queue_runner_state = mode, "up"
+    else:
+        world.queue_runner, world.queue_runner_state = "rust", mode
+
+
+def serve_forever(
+    port: int, host: str = "127.0.0.1", seed: int = 1, faults: Faults | None = None, queue_runner: str = "rust"
+) -> None:
     """`hydra-tui demo-server`: serve until interrupted."""
     world = World(seed=seed)
+    world.rebuild_every = LIVE_REBUILD_EVERY
+    set_queue_runner(world, queue_runner)
     world.big.warm()  # the nixpkgs-sized jobset's arrays, so that no first request pays for them
     if faults is not None:
         print(f"Fault modes on: {faults}")

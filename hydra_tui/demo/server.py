@@ -16,6 +16,7 @@ from aiohttp import web
 
 from hydra_tui.demo import pages, render
 from hydra_tui.demo.faults import Faults
+from hydra_tui.demo.queuerunner import QueueRunner
 from hydra_tui.demo.world import EVALS_PER_PAGE, TOO_BIG_TO_LIST, DemoError, World
 
 WORLD = web.AppKey("world", World)
@@ -515,6 +516,29 @@ async def api_nrqueue(request: web.Request) -> web.Response:
     now = world.now()
     count = sum(1 for b in world.builds.values() if b.phase(now) != "finished")
     return web.Response(body=str(count), content_type="application/json")
+
+
+@routes.get("/status")
+async def status(request: web.Request) -> web.Response:
+    """The builds with a busy step, as `/status` sends them: only Hydra's build-list columns are loaded, so
+    `starttime`, `priority` and `drvpath` are null (reference §3)."""
+    world = request.app[WORLD]
+    rows = []
+    for b in QueueRunner(world).running(world.now()):
+        row = render.build_json(world, b)
+        row.update(starttime=None, priority=None, drvpath=None)
+        rows.append(row)
+    return respond(request, rows, title="Hydra status")
+
+
+@routes.get("/machines")
+async def machines(request: web.Request) -> web.Response:
+    return respond(request, QueueRunner(request.app[WORLD]).machines(), title="Build machines")
+
+
+@routes.get("/queue-runner-status")
+async def queue_runner_status(request: web.Request) -> web.Response:
+    return respond(request, QueueRunner(request.app[WORLD]).queue_runner_status(), title="Queue runner status")
 
 
 @routes.post("/api/push")

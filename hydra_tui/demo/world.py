@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, overload
 
 from hydra_tui.clock import Clock, SystemClock
-from hydra_tui.demo import bigset, data
+from hydra_tui.demo import bigset, data, queuerunner
 from hydra_tui.demo.bigset import BIG_BASE_ID, BIG_EVAL_SIZE
 from hydra_tui.demo.data import mix, store_hash
 from hydra_tui.demo.diff import BigDiff, Cat, Compared, Item, Row, build_diff, like_pattern
@@ -208,6 +208,14 @@ class World:
         self.big_evals: list[int] = []
         self._compared: dict[tuple[int, int, str], Compared] = {}
         self._drv_index: dict[str, int] = {}
+        # The queue runner (demo/queuerunner.py): its format ("rust" or "legacy") and whether it answers ("up",
+        # "down", "unknown" for no endpoint, "unreachable").
+        self.queue_runner = "rust"
+        self.queue_runner_state = "up"
+        # Seconds between automatic evaluations of hello:staging once the clock passes t0 (None: never), so a
+        # long-running demo keeps building; tests leave it off.
+        self.rebuild_every: float | None = None
+        self._auto_evals = 0
         self._build()
 
     # --- time ------------------------------------------------------------------------------------
@@ -218,6 +226,12 @@ class World:
     def advance(self) -> None:
         """Bring time-driven state up to now: pending evaluations become real ones."""
         now = self.clock.now()
+        if self.rebuild_every:
+            k = int((now - self.t0) // self.rebuild_every)
+            while self._auto_evals < k:
+                self._auto_evals += 1
+                at = self.t0 + self._auto_evals * self.rebuild_every
+                self._new_eval(self.projects["hello"].jobsets["staging"], at=int(at), live=True, base=int(at))
         due = [p for p in self.pending if p.at <= now]
         self.pending = [p for p in self.pending if p.at > now]
         for p in due:
@@ -361,7 +375,18 @@ class World:
             "officialRelease": {"uri": None, "type": "boolean", "revision": None, "value": "false", "dependency": None},
         }, None
 
-    def _new_eval(self, jobset: Jobset, *, at: int, live: bool, showcase: bool = False, change_every: int = 1) -> Eval:
+    def _new_eval(
+        self,
+        jobset: Jobset,
+        *,
+        at: int,
+        live: bool,
+        showcase: bool = False,
+        change_every: int = 1,
+        base: int | None = None,
+    ) -> Eval:
+        """A new evaluation with its builds. A live one's builds run around `base` (the world's t0 by default)."""
+        base = self.t0 if base is None else base
         eval_id = self._next_eval
         self._next_eval += 1
         inputs, flake = self._eval_inputs(jobset, len(jobset.evals), change_every)
@@ -391,10 +416,10 @@ class World:
                         finish = start + 40 + self.rng.randrange(300)
                     else:
                         outcome = 0 if self.rng.random() < 0.8 else 1
-                        start = self.t0 + 20 + self.rng.randrange(600) if n % 3 else at + 60
+                        start = base + 20 + self.rng.randrange(600) if n % 3 else at + 60
                         finish = start + 60 + self.rng.randrange(900)
                         if n % 3 == 0:
-                            finish = self.t0 + 120 + self.rng.randrange(900)  # running now
+                            finish = base + 120 + self.rng.randrange(900)  # running now
                 else:
                     outcome = 0 if self.rng.random() < 0.88 else self.rng.choice([1, 1, 2, 7, 3])
                     start = at + 60 + self.rng.randrange(1200)
@@ -561,8 +586,7 @@ class World:
         if phase == "queued":
             return []
         h = mix(build.id * 13 + 5)
-        arch = build.system.split("-")[0]
-        machine = f"root@builder-{arch}-{h % 12:02d}.example.org"
+        machine = f"{queuerunner.SSH_USER}@{queuerunner.machine_for(self, build)}"
         start = build.start_at if build.start_at is not None else build.timestamp
         src = f"/nix/store/{store_hash('src' + str(build.id))}-source"
         steps = [Step(1, "", [src], 0, type=1, starttime=start, stoptime=start + 2, machine=machine)]

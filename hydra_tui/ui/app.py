@@ -150,6 +150,15 @@ class HydraApp(App[int]):
 
         self.push_screen(LogScreen(build_id))
 
+    def open_operator(self, part: str = "running") -> None:
+        """The queue, running builds and machines; from the project tree (`s`) and the command palette."""
+        from hydra_tui.ui.screens.operator import OperatorScreen
+
+        if isinstance(self.screen, OperatorScreen):
+            self.screen.action_part(part)
+            return
+        self.push_screen(OperatorScreen(part))
+
     def action_action_log(self) -> None:
         from hydra_tui.ui.screens.modals import ActionLogScreen
 

@@ -1,4 +1,5 @@
-"""The command palette (ctrl+p): jump to a project, a jobset, an evaluation id or a build id."""
+"""The command palette (ctrl+p): jump to a project, a jobset, an evaluation id or a build id, or to the operator's
+view ("queue", "running", "machines", "status")."""
 
 from __future__ import annotations
 
@@ -43,7 +44,29 @@ class JumpProvider(Provider):
                     )
         return targets
 
+    def _operator(self) -> list[tuple[str, str, object]]:
+        app: HydraApp = self.app  # type: ignore[assignment]
+        return [
+            (
+                "queue by system",
+                "The queue per system, with the total (Hydra's /queue-summary)",
+                partial(app.open_operator, "queue"),
+            ),
+            (
+                "running builds status",
+                "What is building now, where, and for how long (Hydra's /status)",
+                partial(app.open_operator, "running"),
+            ),
+            (
+                "build machines",
+                "Machines: load, jobs, failures, disabled ones (Hydra's /machines)",
+                partial(app.open_operator, "machines"),
+            ),
+        ]
+
     async def discover(self) -> Hits:
+        for name, help_text, callback in self._operator():
+            yield DiscoveryHit(Content(name), callback, help=help_text)  # type: ignore[arg-type]
         for name, help_text, callback in self._targets():
             yield DiscoveryHit(Content(name), callback, help=help_text)  # type: ignore[arg-type]
 
@@ -55,7 +78,7 @@ class JumpProvider(Provider):
             n = int(number)
             yield Hit(100, f"build {n}", partial(app.open_build, n), help="Open build by id")
             yield Hit(99, f"evaluation {n}", partial(app.open_eval, n), help="Open evaluation by id")
-        for name, help_text, callback in self._targets():
+        for name, help_text, callback in [*self._operator(), *self._targets()]:
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, highlight(name, query), callback, help=help_text)  # type: ignore[arg-type]

@@ -33,9 +33,12 @@ def run_dashboard(settings: Settings, *, demo: bool, target: str | None) -> int:
     server = None
     limits = None
     if demo:
-        from hydra_tui.demo.runner import DemoServer
+        from hydra_tui.demo.runner import LIVE_REBUILD_EVERY, DemoServer
 
-        server = DemoServer().start()
+        def live(world: object) -> None:
+            world.rebuild_every = LIVE_REBUILD_EVERY  # type: ignore[attr-defined]
+
+        server = DemoServer(configure=live).start()
         settings.profile.url = server.url
         settings.profile.name = "demo"
         limits = Limits(rate=20, burst=20, in_flight=4)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widgets import Footer, Tree
 from textual.widgets.tree import TreeNode
 
@@ -71,6 +72,7 @@ def jobset_label(j: JobsetOverview, state: JobsetState | None = None, width: int
 class ProjectsScreen(HydraScreen):
     TITLE_TEXT = "projects"
     AUTO_FOCUS = "#tree"
+    BINDINGS = [Binding("s", "operator", "Status")]
 
     def __init__(self, initial_filter: str = "") -> None:
         super().__init__()
@@ -96,6 +98,10 @@ class ProjectsScreen(HydraScreen):
         self.watch_data("projects", handler=self.on_projects)
         if self.initial_filter:
             self.show_filter(self.initial_filter)
+
+    def action_operator(self) -> None:
+        """`s`: the queue, running builds and build machines (Hydra's /status, /queue-summary and /machines)."""
+        self.hydra_app.open_operator()
 
     def show_filter(self, text: str) -> None:
         """Open the filter box with `text` in it (for `hydra-tui PROJECT` and the command palette)."""
