@@ -812,20 +812,26 @@ class HydraClient:
 
     # --- logs ---------------------------------------------------------------------------------------
 
-    async def _log_location(self, build_id: int) -> str:
+    async def _log_location(self, build_id: int, drvpath: str | None = None) -> str:
+        """Where the log is. With the build's derivation known, `/log/<drv>` directly: the hop through
+        `/build/N/log/raw` (a redirect to it) is one request saved."""
+        if drvpath and drvpath.startswith("/nix/store/") and drvpath.endswith(".drv") and "/" not in drvpath[11:]:
+            return f"{self.base_url}/log/{quote(drvpath[11:], safe='')}"
         response = await self.request("GET", f"/build/{build_id}/log/raw")
         if response.is_redirect:
             return urljoin(self.base_url + "/", response.headers.get("location", ""))
         return str(response.request.url)
 
-    async def stream_log(self, build_id: int, *, tail: int | None = None) -> AsyncIterator[bytes]:
+    async def stream_log(
+        self, build_id: int, *, tail: int | None = None, drvpath: str | None = None
+    ) -> AsyncIterator[bytes]:
         """The raw bytes of a build log, chunk by chunk, following redirects (even to a binary cache).
 
         With `tail`, asks the server for only the last lines (servers that ignore it send everything). The whole
         download must end within `limits.log_deadline` (each read within `limits.timeout`).
         """
         ends = time.monotonic() + self.limits.log_deadline
-        location = await self._log_location(build_id)
+        location = await self._log_location(build_id, drvpath)
         params = {"tail": tail} if tail else None
         hops = 0
         while True:
@@ -860,12 +866,12 @@ class HydraClient:
                 finally:
                     await response.aclose()
 
-    async def log_tail(self, build_id: int, lines: int = 200) -> list[bytes]:
+    async def log_tail(self, build_id: int, lines: int = 200, *, drvpath: str | None = None) -> list[bytes]:
         """The last `lines` lines of a build log, in bounded memory and linear time whatever the log's size: a line
         longer than MAX_LINE bytes keeps its first MAX_LINE bytes and says how much was left out."""
         kept: deque[bytes] = deque(maxlen=lines)
         partial = _LongLine()
-        async for chunk in self.stream_log(build_id, tail=lines):
+        async for chunk in self.stream_log(build_id, tail=lines, drvpath=drvpath):
             parts = chunk.split(b"\n")
             partial.add(parts[0])
             if len(parts) == 1:

@@ -98,6 +98,14 @@ class RateLimiter:
         self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
         self._last = now
 
+    @property
+    def idle(self) -> bool:
+        """Nothing waits and the bucket is full: a request now costs nothing anyone would wait for."""
+        if self.rate <= 0:
+            return not self._waiters
+        self._refill()
+        return not self._waiters and self._tokens >= self.burst - 1e-9
+
     async def acquire(self, level: Priority | None = None, *, background: bool = False) -> None:
         """Wait for a token. Without `level`, the priority of the calling context (`background` forces
         BACKGROUND)."""

@@ -26,6 +26,9 @@ from hydra_tui.logs.source import FileLines
 # are ~150 kB of JSON and one indexed query on the server).
 LATEST_BUILDS_NR = 500
 
+#: Lines of a log's end fetched at once: what the log viewer opens on, and the build screen shows the last of.
+LOG_TAIL_LINES = 2000
+
 # Past this many builds, `/eval/N/builds` is not even tried: on hydra.nixos.org it answers a nixpkgs
 # evaluation (~100 MB) only with a gateway timeout, after a long wait.
 DIRECT_LIST_LIMIT = 20_000
@@ -111,6 +114,7 @@ class DataService:
         self.state_file = state_file
         self.user: str | None = None
         self._fillers: dict[int, _Filler] = {}
+        self._prefetches: set[asyncio.Future[Entry]] = set()
 
     # --- sources ---------------------------------------------------------------------------------
 
@@ -135,8 +139,8 @@ class DataService:
             return key, lambda: self._eval_rows(args[0]), _rows_pace
         if kind == "build":
             return key, lambda: c.build(args[0]), _build_pace
-        if kind == "log_tail":
-            return key, lambda: c.log_tail(args[0], args[1]), steady(10)
+        if kind == "log_tail":  # (build id,): the last LOG_TAIL_LINES lines, decoded; the log viewer opens on them
+            return key, lambda: self.log_tail(args[0]), steady(10)
         if kind == "compare":  # (eval id, compare spec or None, filter, failing categories whole)
             until = Change.STILL_SUCCEEDING if args[3] else None
             return (
@@ -388,12 +392,32 @@ class DataService:
 
     # --- logs -------------------------------------------------------------------------------------
 
-    async def log_tail(self, build_id: int, lines: int) -> list[str]:
+    async def log_tail(self, build_id: int, lines: int = LOG_TAIL_LINES) -> list[str]:
+        """The end of a build log, asked of `/log/<drv>?tail=N` directly when the build's derivation is known."""
         from hydra_tui.logs.sanitize import decode
 
-        raw = await self.client.log_tail(build_id, lines)
+        known = self.cache.peek(("build", build_id))
+        drvpath = known.value.drvpath if known is not None and isinstance(known.value, Build) else None
+        raw = await self.client.log_tail(build_id, lines, drvpath=drvpath)
         # Decoding a few MB is quick, but not quick enough for the UI loop: a thread does it.
         return await asyncio.to_thread(lambda: [decode(line) for line in raw])
+
+    async def log_end(self, build_id: int, *, fresh: bool = False) -> list[str]:
+        """The end of a build log through the cache: what the build screen (or a prefetch) fetched is reused."""
+        entry = await (self.refresh("log_tail", build_id) if fresh else self.get("log_tail", build_id))
+        if entry.error is not None and (fresh or not entry.has_value):
+            raise entry.error
+        return entry.value or []
+
+    def prefetch_log(self, build_id: int) -> bool:
+        """Fetch a log's end before it is asked for, but only when that costs nothing against the rate limit
+        (the bucket is full and no request waits). True when a fetch was started."""
+        if self.cache.is_fresh(("log_tail", build_id)) or not self.client.limiter.idle:
+            return False
+        task = asyncio.ensure_future(self.get_in_background("log_tail", build_id))
+        self._prefetches.add(task)
+        task.add_done_callback(self._prefetches.discard)
+        return True
 
     async def whole_log(self, build_id: int) -> FileLines:
         """The whole log, streamed into a temporary file (never held in memory)."""
@@ -422,6 +446,8 @@ class DataService:
             filler.wanted = []
             for task in list(filler.workers):
                 task.cancel()
+        for task in list(self._prefetches):
+            task.cancel()
         self.cache.cancel_fetches()
         self.save_state()
         await self.client.aclose()

@@ -76,7 +76,7 @@ class BuildScreen(HydraScreen):
             self.query_one("#logbox").remove_class("-shown")  # e.g. restarted: the old log end no longer applies
         if failed and not self._log_watched:
             self._log_watched = True
-            self.watch_data("log_tail", self.build_id, LOG_TAIL, handler=self.on_log)
+            self.watch_data("log_tail", self.build_id, handler=self.on_log)
 
     def render_details(self) -> None:
         b = self.build
@@ -133,7 +133,7 @@ class BuildScreen(HydraScreen):
         if entry.has_value and entry.value:
             box.add_class("-shown")
             box.border_title = f"End of the log (last {LOG_TAIL} lines)"
-            log.update(Text("\n").join(to_text(line) for line in entry.value))
+            log.update(Text("\n").join(to_text(line) for line in entry.value[-LOG_TAIL:]))
             self.call_after_refresh(box.scroll_end, animate=False)
         elif entry.error is not None:
             box.add_class("-shown")

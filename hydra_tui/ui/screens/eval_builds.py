@@ -26,7 +26,7 @@ from textual.widgets import Footer, Input, Static
 from hydra_tui.api.comparison import ORDER, Category, Change, Comparison
 from hydra_tui.api.errors import NotFoundError
 from hydra_tui.api.rows import BuildRows
-from hydra_tui.api.status import Counts
+from hydra_tui.api.status import BuildState, Counts
 from hydra_tui.cache.poller import Subscription
 from hydra_tui.cache.store import Entry
 from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message
@@ -64,6 +64,10 @@ def merge_whole(base: Comparison, whole: Comparison | None) -> Comparison:
         longer = len(listed.builds) > len(category.builds) and listed.count == category.count
         categories[change] = listed if longer else category
     return replace(base, categories=categories)
+
+
+#: Seconds the cursor rests on a build before its log's end is fetched ahead (when that costs nothing).
+PREFETCH_AFTER = 0.4
 
 
 class EvalBuildsScreen(HydraScreen):
@@ -143,6 +147,20 @@ class EvalBuildsScreen(HydraScreen):
         self._base_sub = self.watch_data("compare", self.eval_id, None, "", False, handler=self.on_compare)
         self.watch_data("eval_builds", self.eval_id, handler=self.on_rows)
         self.render_all()
+        self._resting: int | None = None
+        self.set_interval(PREFETCH_AFTER, self._prefetch_resting)
+
+    def _prefetch_resting(self) -> None:
+        """The cursor has rested on a build that has a log: fetch its end before `l` is pressed, if that costs
+        nothing against the rate limit (the service checks)."""
+        current = self.builds.current_id if self.is_mounted else None
+        resting, self._resting = self._resting, current
+        if current is None or current < 0 or current != resting or self.app.screen is not self:
+            return
+        rows = self.builds.rows
+        position = rows.position(current)
+        if position is not None and rows.known_at(position) and rows.state_at(position) is not BuildState.QUEUED:
+            self.service.prefetch_log(current)
 
     @property
     def builds(self) -> BuildList:

@@ -23,6 +23,7 @@ from textual.widgets import Footer, Input, Static
 from hydra_tui.api.errors import HydraError, NotFoundError
 from hydra_tui.api.models import Build
 from hydra_tui.api.status import BuildState
+from hydra_tui.cache.service import LOG_TAIL_LINES
 from hydra_tui.cache.store import Entry
 from hydra_tui.logs.sanitize import clean
 from hydra_tui.logs.source import FileLines, LineSource, MemoryLines
@@ -30,7 +31,7 @@ from hydra_tui.ui.screens.base import HydraScreen, Message
 from hydra_tui.ui.widgets.log_view import LogView
 from hydra_tui.ui.widgets.status_line import StatusLine
 
-TAIL_LINES = 2000
+TAIL_LINES = LOG_TAIL_LINES
 FOLLOW_EVERY = 2.0
 
 
@@ -125,7 +126,7 @@ class LogScreen(HydraScreen):
     async def load_tail(self) -> None:
         message = self.query_one("#message", Message)
         try:
-            lines = await self.service.log_tail(self.build_id, TAIL_LINES)
+            lines = await self.service.log_end(self.build_id)
         except NotFoundError:
             message.show(Text("This build has no log yet (it has not started).", style="bright_black"))
             self.loaded = True
@@ -146,7 +147,7 @@ class LogScreen(HydraScreen):
     @work(group="log-follow", exclusive=True, exit_on_error=False)
     async def follow_once(self) -> None:
         try:
-            tail = await self.service.log_tail(self.build_id, TAIL_LINES)
+            tail = await self.service.log_end(self.build_id, fresh=True)
         except HydraError:
             return
         source = self.view.source
