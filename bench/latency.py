@@ -1,0 +1,234 @@
+"""Issue 14's latency table: the real app in a pseudo-terminal, against the demo with its nginx-like rate limit
+(2 requests/s) on and the app's own polling running, timed from the key press until the screen shows the answer.
+
+The app runs as `python -m hydra_tui` on a pty of 120x40; what it writes is fed to a terminal emulator (pyte), and
+each interaction waits until the emulated screen shows what a person waits for. Each row is run on several
+targets (other jobsets, evaluations, builds) so that it pays its requests, except where the row is about
+cached data. Needs pyte (`pip install -e '.[bench]'`). Run:
+    python bench/latency.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import os
+import pty
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import free_port, here_first, wait_port  # bench/bench.py, beside this script
+
+try:
+    import pyte
+except ImportError:  # pragma: no cover - a bench dependency
+    raise SystemExit("bench/latency.py needs pyte: pip install -e '.[bench]'") from None
+
+COLUMNS, LINES = 120, 40
+ENTER, ESC, DOWN, CTRL_P = b"\r", b"\x1b", b"\x1b[B", b"\x10"
+
+
+class Terminal:
+    """hydra-tui on a pty, its output kept on an emulated screen."""
+
+    def __init__(self, args: list[str], home: str) -> None:
+        self.screen = pyte.Screen(COLUMNS, LINES)
+        self.stream = pyte.ByteStream(self.screen)
+        self.lock = threading.Lock()
+        main, sub = pty.openpty()
+        fcntl.ioctl(sub, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
+        env = dict(
+            here_first(),
+            TERM="xterm-256color",
+            COLUMNS=str(COLUMNS),
+            LINES=str(LINES),
+            XDG_CACHE_HOME=home,
+            XDG_STATE_HOME=home,
+            XDG_CONFIG_HOME=home,
+        )
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hydra_tui", *args],
+            stdin=sub,
+            stdout=sub,
+            stderr=sub,
+            env=env,
+            close_fds=True,
+            start_new_session=True,
+        )
+        os.close(sub)
+        self.fd = main
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            with self.lock:
+                self.stream.feed(chunk)
+
+    def text(self) -> str:
+        with self.lock:
+            return "\n".join(self.screen.display)
+
+    def wait(self, condition: Callable[[str], bool], timeout: float = 30.0) -> float:
+        """Seconds until the screen satisfies `condition`."""
+        started = time.perf_counter()
+        while not condition(self.text()):
+            if time.perf_counter() - started > timeout:
+                raise SystemExit(f"timed out; the screen shows:\n{self.text()}")
+            time.sleep(0.002)
+        return time.perf_counter() - started
+
+    def press(self, keys: bytes, condition: Callable[[str], bool], timeout: float = 30.0) -> float:
+        os.write(self.fd, keys)
+        return self.wait(condition, timeout)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            os.write(self.fd, b"\x11")  # ctrl+q
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        os.close(self.fd)
+
+
+def get(url: str) -> object:
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.loads(answer.read())
+
+
+def has(*needles: str) -> Callable[[str], bool]:
+    return lambda text: all(n in text for n in needles)
+
+
+def lacks(needle: str) -> Callable[[str], bool]:
+    return lambda text: needle not in text
+
+
+def measure(url: str, runs: int) -> dict[str, list[float]]:
+    jobsets = ["main", "staging", "flake", "nightly", "broken", "release-24.05"][:runs]
+    evals = [e["id"] for e in get(f"{url}/jobset/hello/main/evals")["evals"]][: runs + 1]
+    failed = []
+    for eval_id in evals:
+        for b in get(f"{url}/eval/{eval_id}/builds"):
+            if b["finished"] and b["buildstatus"] == 1:
+                failed.append(b["id"])
+    failed = failed[: runs * 2]
+    out: dict[str, list[float]] = {}
+
+    def add(name: str, seconds: float) -> None:
+        out.setdefault(name, []).append(seconds)
+
+    with tempfile.TemporaryDirectory() as home:
+        term = Terminal(["--url", url], home)
+        try:
+            term.wait(has("release-24.05", "nixpkgs"), timeout=60)
+            # Open a jobset (from the project tree), and back.
+            for name in jobsets:
+                term.press(CTRL_P, has("Search"))
+                add("open a jobset (palette: hello:NAME)", term.press(f"hello:{name}".encode() + ENTER, has("EVAL")))
+                add("back", term.press(ESC, has("release-24.05", "nixpkgs")))
+            # Open an evaluation from its jobset's list, then back: the first time pays the comparison's request.
+            term.press(CTRL_P, has("Search"))
+            term.press(b"hello:main" + ENTER, has("EVAL"))
+            for n, eval_id in enumerate(evals[:runs]):
+                keys = (DOWN if n else b"") + ENTER
+                add(
+                    "open an evaluation (Enter in its jobset)",
+                    term.press(keys, has(f"Evaluation {eval_id}", "All builds")),
+                )
+                term.press(ESC, lacks(f"Evaluation {eval_id}"))
+            term.press(ESC, has("release-24.05", "nixpkgs"))
+            # Open a build, then its log's end.
+            for build_id in failed[:runs]:
+                term.press(CTRL_P, has("Search"))
+                add(
+                    "open a build (palette: its id)",
+                    term.press(str(build_id).encode() + ENTER, has(f"Build {build_id}", "derivation")),
+                )
+                add("a log's end (l)", term.press(b"l", has("For full logs, run")))
+                term.press(ESC, has("derivation"))
+                term.press(ESC, lacks("derivation"))
+            # A build already cached: the palette jump alone.
+            for build_id in failed[:runs]:
+                term.press(CTRL_P, has("Search"))
+                add(
+                    "palette jump to a cached build",
+                    term.press(str(build_id).encode() + ENTER, has(f"Build {build_id}")),
+                )
+                term.press(ESC, lacks(f"Build {build_id}"))
+            # Filter keystrokes on the 250,000 builds of nixpkgs' newest evaluation (every build).
+            term.press(CTRL_P, has("Search"))
+            term.press(b"nixpkgs:trunk" + ENTER, has("EVAL"))
+            term.press(ENTER, has("All builds 250,000"), timeout=120)
+            term.press(b"0", has("BUILD"))
+            term.wait(lambda text: "acme" in text, timeout=120)  # the first rows' details
+            term.press(b"/", lambda text: True)
+            typed = ""
+            for char in "python3Pac":
+                typed += char
+                add("filter keystroke (250,000 builds)", term.press(char.encode(), has(typed)))
+        finally:
+            term.close()
+    return out
+
+
+BUDGETS = {
+    "open a jobset (palette: hello:NAME)": 0.5,
+    "back": 0.1,
+    "open an evaluation (Enter in its jobset)": 0.5,
+    "open a build (palette: its id)": 0.5,
+    "a log's end (l)": 1.0,
+    "palette jump to a cached build": 0.1,
+    "filter keystroke (250,000 builds)": 0.05,
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    ns = parser.parse_args()
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "hydra_tui", "demo-server", "--port", str(port), "--faults", "rate_limit"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=here_first(),
+    )
+    try:
+        wait_port(port, timeout=120)
+        results = measure(f"http://127.0.0.1:{port}", ns.runs)
+    finally:
+        server.terminate()
+        server.wait()
+    print("| interaction | runs | median | worst | budget |\n|---|---|---|---|---|")
+    for name, values in results.items():
+        budget = BUDGETS.get(name)
+        worst = max(values)
+        verdict = "" if budget is None else (" ok" if worst <= budget else " over")
+        print(
+            f"| {name} | {len(values)} | {statistics.median(values) * 1000:.0f} ms | {worst * 1000:.0f} ms |"
+            f" {budget * 1000:.0f} ms{verdict} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
+    raise SystemExit(main())
