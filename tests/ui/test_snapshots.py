@@ -156,3 +156,18 @@ def test_sixteen_colours(snap_compare, snapshot_demo: DemoServer) -> None:
     app = _app(snapshot_demo, "hello:main")
     app.theme = "ansi-dark"
     assert snap_compare(app, terminal_size=(80, 24), run_before=_builds_ready)
+
+
+async def _job_ready(pilot) -> None:
+    from hydra_tui.ui.screens.job import JobScreen
+    from tests.ui.test_job_ui import details_loaded
+
+    await wait_for(pilot, lambda: screen_ready(pilot.app, JobScreen))
+    await wait_for(pilot, lambda: details_loaded(pilot.app))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_job(snap_compare, snapshot_demo: DemoServer, size) -> None:
+    assert snap_compare(
+        _app(snapshot_demo, "hello:main:hello.x86_64-darwin"), terminal_size=size, run_before=_job_ready
+    )

@@ -67,7 +67,7 @@ class JobScreen(HydraScreen):
         table.add_column("BUILD", key="id", width=9)
         table.add_column("STATUS", key="status", width=17)
         table.add_column("SYSTEM", key="system", width=13)
-        table.add_column("FINISHED", key="finished", width=16)
+        table.add_column("FINISHED", key="finished", width=11)
         table.add_column("TOOK", key="took", width=8)
         table.add_column("EVAL", key="eval", width=7)
         self.query_one("#chart").border_title = "Duration of each build, oldest → newest"
@@ -136,7 +136,7 @@ class JobScreen(HydraScreen):
 
     def cells(self, b: JobBuild) -> tuple[Text, ...]:
         style = state_style(b.state)
-        finished = time.strftime("%Y-%m-%d %H:%M", time.localtime(b.stoptime)) if b.stoptime else ""
+        finished = time.strftime("%m-%d %H:%M", time.localtime(b.stoptime)) if b.stoptime else ""
         if not b.finished and b.starttime:
             took = Text(duration(self.service.clock.now() - b.starttime), style="yellow")
         else:
