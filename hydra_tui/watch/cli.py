@@ -25,7 +25,7 @@ exit status with --exit-status (once the latest evaluation has no queued or runn
 examples:
   hydra-tui watch nixpkgs:trunk                       the dashboard, watching one jobset
   hydra-tui watch --mine --plain                      the jobs the profile lists (mine, mine_filters)
-  hydra-tui watch hello nixpkgs:trunk:openssl.x86_64-linux    these jobs (a bare name as `hydra-tui job`)
+  hydra-tui watch nixpkgs:trunk:hello.x86_64-linux nixpkgs:trunk:openssl.x86_64-linux    these jobs
   hydra-tui watch --plain myproject:main | tee log    one line per change
   hydra-tui watch --json --exit-status --timeout 3600 myproject:main && deploy
   hydra-tui watch --on-change 'notify-send "$HYDRA_TUI_SUMMARY"' myproject:main
@@ -78,7 +78,15 @@ def watch_main(
         print(f"hydra-tui watch: give the jobset as PROJECT:JOBSET, not '{ns.target[0]}'.", file=err)
         return 2
     if jobs_mode and not ns.mine and not ns.target:
-        print("hydra-tui watch: give a jobset (PROJECT:JOBSET), jobs, or --mine.", file=err)
+        print("hydra-tui watch: give a jobset (PROJECT:JOBSET), jobs (PROJECT:JOBSET:JOB), or --mine.", file=err)
+        return 2
+    loose = [t for t in ns.target if t.count(":") != 2] if jobs_mode else []
+    if loose:
+        print(
+            f"hydra-tui watch: give the jobset as PROJECT:JOBSET or jobs as PROJECT:JOBSET:JOB, not '{loose[0]}' "
+            "(bare attributes go in the profile's mine list, for --mine).",
+            file=err,
+        )
         return 2
     try:
         settings = load_settings(

@@ -192,3 +192,9 @@ def test_watch_mine_without_a_list_says_how_to_make_one(demo: DemoServer) -> Non
     err = io.StringIO()
     assert watch_main(["--mine", "--plain", "--url", demo.url], out=io.StringIO(), err=err) == 2
     assert "mine = [" in err.getvalue()
+
+
+def test_watch_takes_jobs_only_with_their_jobset(demo: DemoServer) -> None:
+    err = io.StringIO()
+    assert watch_main(["hello:main:hello.x86_64-linux", "hello", "--plain", "--url", demo.url], err=err) == 2
+    assert "PROJECT:JOBSET:JOB" in err.getvalue() and "'hello'" in err.getvalue()
