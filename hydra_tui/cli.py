@@ -22,6 +22,7 @@ subcommands (each has --help):
   watch PROJECT:JOBSET   watch one jobset; line or JSON output for scripts
   report PROJECT:JOBSET  what an evaluation newly breaks and why (text, Markdown or JSON)
   status                 the queue, running builds and build machines, printed once (--json)
+  job PROJECT:JOBSET:JOB a job's builds and since when it fails (text or JSON); `job hello` as hydra-check
   demo-server            run the demo Hydra alone, for curl or other clients
   logout                 forget the saved login of a server
 
@@ -49,7 +50,10 @@ def _main_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true", help="start the built-in demo Hydra and connect to it")
     parser.add_argument("--read-only", action="store_true", help="disable every action (push, restart, …)")
     parser.add_argument(
-        "target", nargs="?", metavar="PROJECT[:JOBSET]", help="open at this project or jobset instead of the list"
+        "target",
+        nargs="?",
+        metavar="PROJECT[:JOBSET[:JOB]]",
+        help="open at this project, jobset or job instead of the list",
     )
     return parser
 
@@ -143,6 +147,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from hydra_tui.operator_cli import status_main
 
             return status_main(args[1:])
+        if args and args[0] == "job":
+            from hydra_tui.job.cli import job_main
+
+            return job_main(args[1:])
         if args and args[0] == "watch":
             from hydra_tui.watch.cli import watch_main
 

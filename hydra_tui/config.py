@@ -79,6 +79,10 @@ class Profile:
     insecure: bool = False
     request_deadline: float | None = None  # seconds for a whole request (default in api.limits.Limits)
     max_response_mb: float | None = None  # the cap on one answer, decompressed (default in api.limits.Limits)
+    default_jobset: str | None = None  # where a bare attribute (`hydra-tui job hello`) is looked up
+    channels: dict[str, str] = field(default_factory=dict)  # channel name → PROJECT:JOBSET, over hydra.nixos.org's
+    mine: list[str] = field(default_factory=list)  # "My packages": exact job names ([PROJECT:JOBSET:]JOB)
+    mine_filters: list[str] = field(default_factory=list)  # and name filters, resolved on the server
 
     def limits(self, base: Limits | None = None) -> Limits:
         """The client limits with this profile's overrides."""
@@ -108,6 +112,10 @@ _PROFILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "insecure": bool,
     "request_deadline": (int, float),
     "max_response_mb": (int, float),
+    "default_jobset": str,
+    "channels": dict,
+    "mine": list,
+    "mine_filters": list,
 }
 _TOP_KEYS = {"default_profile": str, "theme": str, "profiles": dict}
 
@@ -132,7 +140,14 @@ def _where(path: Path, text: str, key: str, section: str | None = None) -> str:
 
 
 def _type_name(expected: type | tuple[type, ...]) -> str:
-    names = {str: "a string", bool: "true or false", int: "a number", float: "a number", dict: "a table"}
+    names = {
+        str: "a string",
+        bool: "true or false",
+        int: "a number",
+        float: "a number",
+        dict: "a table",
+        list: "a list",
+    }
     if isinstance(expected, tuple):
         return names[expected[0]]
     return names[expected]
@@ -184,6 +199,12 @@ def read_config(path: Path) -> tuple[dict[str, Profile], str | None, str | None]
                 )
             if key in ("request_deadline", "max_response_mb") and value <= 0:
                 raise ConfigError(f"{_where(path, text, key, section)}: must be more than 0.")
+            if key in ("mine", "mine_filters") and not all(isinstance(v, str) and v.strip() for v in value):
+                raise ConfigError(f"{_where(path, text, key, section)}: must be a list of job names (strings).")
+            if key == "channels" and not all(isinstance(v, str) and v.count(":") == 1 for v in value.values()):
+                raise ConfigError(f'{_where(path, text, key, section)}: each channel maps to "PROJECT:JOBSET".')
+            if key == "default_jobset" and value.count(":") != 1:
+                raise ConfigError(f'{_where(path, text, key, section)}: must be "PROJECT:JOBSET".')
             floats = ("poll_interval", "request_deadline", "max_response_mb")
             setattr(profile, key, float(value) if key in floats else value)
         profiles[name] = profile

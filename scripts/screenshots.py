@@ -167,6 +167,14 @@ async def main() -> None:
 
         await shot(demo.url, "operator", None, operator, size=(120, 40), clock=app_clock)
 
+        async def job(p: Pilot[object]) -> None:
+            from hydra_tui.ui.screens.job import JobScreen
+
+            await until(p, lambda: isinstance(p.app.screen, JobScreen) and p.app.screen.history is not None)
+            await until(p, lambda: all(b.detailed for b in p.app.screen.history.builds))
+
+        await shot(demo.url, "job", "hello:main:hello.x86_64-darwin", job)
+
 
 if __name__ == "__main__":
     asyncio.run(main())

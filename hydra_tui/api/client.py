@@ -679,6 +679,21 @@ class HydraClient:
         params = {"nr": nr, "project": project, "jobset": jobset, "job": job, "system": system}
         return await self._get_models(ApiBuild, "/api/latestbuilds", {k: v for k, v in params.items() if v})
 
+    async def job_last_success(self, project: str, jobset: str, job: str) -> int | None:
+        """The job's newest successful build (`/job/P/J/JOB/latest` redirects to it), None when it has none."""
+        path = f"/job/{_seg(project)}/{_seg(jobset)}/{_seg(job)}/latest"
+        try:
+            response = await self.request("GET", path, accept=HTML_ACCEPT)
+        except NotFoundError:
+            return None
+        found = re.search(r"/build/(\d+)(?:/|$)", urlsplit(response.headers.get("location", "")).path)
+        if not response.is_redirect or not found:
+            raise BadResponseError(
+                f"{path} answered {response.status_code} where a redirect to a build was expected.",
+                url=str(response.request.url),
+            )
+        return int(found.group(1))
+
     async def queue(self, nr: int = 50) -> list[ApiBuild]:
         return await self._get_models(ApiBuild, "/api/queue", {"nr": nr})
 

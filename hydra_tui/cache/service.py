@@ -166,6 +166,12 @@ class DataService:
             return key, c.machines, steady(OPERATOR_PACES[kind])
         if kind == "queue_head":  # (nr,)
             return key, lambda: c.queue(args[0]), steady(OPERATOR_PACES[kind])
+        if kind == "job_builds":  # (project, jobset, job, nr): a job's newest finished builds, one request
+            return key, lambda: c.latest_builds(args[3], project=args[0], jobset=args[1], job=args[2]), steady(120)
+        if kind == "job_last_success":  # (project, jobset, job) → build id or None
+            return key, lambda: c.job_last_success(args[0], args[1], args[2]), steady(300)
+        if kind == "latest_eval_id":  # (project, jobset): the redirect alone, no build ids
+            return key, lambda: c.latest_eval_id(args[0], args[1]), steady(60)
         raise ValueError(f"unknown kind of data: {kind}")
 
     def subscribe(self, kind: str, *args: Any, on_change: Callable[[Entry], None]) -> Subscription:
@@ -175,6 +181,13 @@ class DataService:
     async def get(self, kind: str, *args: Any) -> Entry:
         key, fetch, _ = self.source(kind, *args)
         return await self.cache.get(key, fetch)
+
+    async def value(self, kind: str, *args: Any) -> Any:
+        """The value of a kind of data through the cache; its error when there is no value to give (scripts)."""
+        entry = await self.get(kind, *args)
+        if entry.error is not None and not entry.has_value:
+            raise entry.error
+        return entry.value
 
     async def get_in_background(self, kind: str, *args: Any) -> Entry:
         """Like `get`, but the request gives way to everything else (for details nobody is waiting on)."""

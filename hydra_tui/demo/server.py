@@ -635,6 +635,19 @@ async def shield(request: web.Request) -> web.Response:
     return respond(request, {"schemaVersion": 1, "label": "hydra build", "color": color, "message": message})
 
 
+@routes.get("/job/{project}/{jobset}/{job}/latest")
+async def job_latest(request: web.Request) -> web.Response:
+    """ListBuilds.pm `latest`: 302 to the job's newest successful build."""
+    world = request.app[WORLD]
+    j = world.jobset(request.match_info["project"], request.match_info["jobset"])
+    now = world.now()
+    filters = {"project": j.project, "jobset": j.name, "job": request.match_info["job"]}
+    for b in world.builds_newest_first(filters):
+        if all(getattr(b, k) == v for k, v in filters.items()) and b.phase(now) == "finished" and b.status(now) == 0:
+            raise web.HTTPFound(f"{request.url.origin()}/build/{b.id}")
+    raise DemoError(404, "There is no successful build to redirect to.")
+
+
 @routes.post("/login")
 async def login(request: web.Request) -> web.Response:
     world = request.app[WORLD]

@@ -97,7 +97,10 @@ class HydraApp(App[int]):
             )
         self.service.load_state()
         self.push_screen(self.first_screen())
-        if self.target:
+        if self.target and self.target.count(":") == 2:
+            project, jobset, job = self.target.split(":")
+            self.open_job(project, jobset, job)
+        elif self.target:
             project, _, jobset = self.target.partition(":")
             if jobset:
                 self.open_jobset(project, jobset)
@@ -144,6 +147,12 @@ class HydraApp(App[int]):
         from hydra_tui.ui.screens.build import BuildScreen
 
         self.push_screen(BuildScreen(build_id))
+
+    def open_job(self, project: str, jobset: str, job: str) -> None:
+        from hydra_tui.job.names import JobRef
+        from hydra_tui.ui.screens.job import JobScreen
+
+        self.push_screen(JobScreen(JobRef(project, jobset, job)))
 
     def open_log(self, build_id: int) -> None:
         from hydra_tui.ui.screens.log import LogScreen

@@ -1,5 +1,5 @@
-"""The command palette (ctrl+p): jump to a project, a jobset, an evaluation id or a build id, or to the operator's
-view ("queue", "running", "machines", "status")."""
+"""The command palette (ctrl+p): jump to a project, a jobset, a job ("job NAME"), an evaluation id or a build id,
+or to the operator's view ("queue", "running", "machines", "status")."""
 
 from __future__ import annotations
 
@@ -64,6 +64,19 @@ class JumpProvider(Provider):
             ),
         ]
 
+    def _job_hit(self, name: str) -> Hit | None:
+        """`job NAME`: PROJECT:JOBSET:JOB, or a bare attribute resolved as `hydra-tui job` does."""
+        from hydra_tui.job.names import JobNameError, resolve_job
+
+        app: HydraApp = self.app  # type: ignore[assignment]
+        profile = app.auth.profile
+        try:
+            ref = resolve_job(name, default_jobset=profile.default_jobset, channels=profile.channels)
+        except JobNameError:
+            return None
+        callback = partial(app.open_job, ref.project, ref.jobset, ref.job)
+        return Hit(100, Content(f"job {ref.name}"), callback, help="Open the job's history")
+
     async def discover(self) -> Hits:
         for name, help_text, callback in self._operator():
             yield DiscoveryHit(Content(name), callback, help=help_text)  # type: ignore[arg-type]
@@ -73,6 +86,11 @@ class JumpProvider(Provider):
     async def search(self, query: str) -> Hits:
         app: HydraApp = self.app  # type: ignore[assignment]
         matcher = self.matcher(query)
+        words = query.strip().split(None, 1)
+        if len(words) == 2 and words[0].lower() == "job":
+            hit = self._job_hit(words[1])
+            if hit is not None:
+                yield hit
         number = query.strip().lstrip("#")
         if number.isdigit():
             n = int(number)

@@ -206,3 +206,18 @@ def test_root_causes(snap_compare, snapshot_demo: DemoServer, size) -> None:
         await wait_for(pilot, lambda: screen.query_one("#broken", DataTable).row_count == 1)
 
     assert snap_compare(_app(snapshot_demo, "hello:main"), terminal_size=size, run_before=ready)
+
+
+async def _job_ready(pilot) -> None:
+    from hydra_tui.ui.screens.job import JobScreen
+    from tests.ui.test_job_ui import details_loaded
+
+    await wait_for(pilot, lambda: screen_ready(pilot.app, JobScreen))
+    await wait_for(pilot, lambda: details_loaded(pilot.app))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_job(snap_compare, snapshot_demo: DemoServer, size) -> None:
+    assert snap_compare(
+        _app(snapshot_demo, "hello:main:hello.x86_64-darwin"), terminal_size=size, run_before=_job_ready
+    )

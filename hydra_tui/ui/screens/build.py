@@ -34,6 +34,7 @@ class BuildScreen(HydraScreen):
     AUTO_FOCUS = "#body"
     BINDINGS = [
         Binding("l", "log", "Log"),
+        Binding("j", "job", "Job history"),
         Binding("R", "build_action('restart')", "Restart"),
         Binding("C", "build_action('cancel')", "Cancel"),
         Binding("B", "build_action('bump')", "Bump"),
@@ -117,6 +118,11 @@ class BuildScreen(HydraScreen):
 
     def action_log(self) -> None:
         self.hydra_app.open_log(self.build_id)
+
+    def action_job(self) -> None:
+        b = self.build
+        if b is not None and b.project and b.jobset and b.job:
+            self.hydra_app.open_job(b.project, b.jobset, b.job)
 
     def action_build_action(self, kind: str) -> None:
         from hydra_tui.actions import Action

@@ -1,7 +1,9 @@
-"""The project tree: projects and their jobsets, with state and current build counts, updated by key."""
+"""The project tree: projects and their jobsets, with state and current build counts, updated by key; above them
+"Mine", the jobs the profile lists, with their state in the newest evaluation, failures first."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -11,11 +13,15 @@ from textual.binding import Binding
 from textual.widgets import Footer, Tree
 from textual.widgets.tree import TreeNode
 
+from hydra_tui.api.comparison import Change as Kind
 from hydra_tui.api.errors import HydraError
 from hydra_tui.api.models import Jobset, JobsetOverview, JobsetState, Project
+from hydra_tui.api.status import Counts
 from hydra_tui.cache.store import Entry
+from hydra_tui.job.mine import MineRow, MineStatus, MineTracker, profile_specs
+from hydra_tui.job.names import JobNameError
 from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message
-from hydra_tui.ui.text import counts_text, safe
+from hydra_tui.ui.text import counts_text, safe, state_style
 from hydra_tui.ui.widgets.status_line import StatusLine
 
 AUTO_EXPAND = 8  # expand every visible project when there are at most this many
@@ -25,6 +31,46 @@ AUTO_EXPAND = 8  # expand every visible project when there are at most this many
 class NodeRef:
     project: str
     jobset: str | None = None
+    job: str | None = None  # a row of "Mine"
+    mine: bool = False  # the "Mine" section itself
+
+    @property
+    def is_jobset(self) -> bool:
+        return self.jobset is not None and self.job is None
+
+
+#: Seconds between looks at my jobs (a look costs one redirect per jobset while nothing changed).
+MINE_INTERVAL = 60.0
+
+
+def mine_label(row: MineRow, width: int = 34) -> Text:
+    """One of my jobs: its state, its name, its jobset, and how Hydra's comparison files it when that is news."""
+    state = Text(row.state.short, style=state_style(row.state))
+    state.pad_right(10 - state.cell_len)
+    name = safe(row.ref.job)
+    name.truncate(width, overflow="ellipsis")
+    name.pad_right(width - name.cell_len)
+    text = Text.assemble(state, name, " ", safe(f"{row.ref.project}:{row.ref.jobset}", "bright_black"))
+    if row.change is Kind.NEWLY_FAILING:
+        text.append("  newly failing", style="red bold")
+    elif row.change is Kind.NEWLY_SUCCEEDING:
+        text.append("  fixed", style="green bold")
+    return text
+
+
+def mine_title(status: MineStatus | None) -> Text:
+    text = Text("Mine", style="bold")
+    if status is None:
+        text.append("  loading…", style="bright_black")
+        return text
+    counts = Counts.of_states(Counter(r.state for r in status.rows))
+    text.append("  ")
+    text.append_text(counts_text(counts.succeeded, counts.failed, counts.queued, align=False))
+    if status.missing:
+        text.append(f"  {len(status.missing)} not in the newest evaluation", style="yellow")
+    if status.errors:
+        text.append(f"  {status.errors[0]}", style="red")
+    return text
 
 
 def project_label(p: Project) -> Text:
@@ -83,6 +129,8 @@ class ProjectsScreen(HydraScreen):
         self.filter_text = ""
         self.nodes: dict[NodeRef, TreeNode[NodeRef]] = {}
         self.states: dict[NodeRef, JobsetState] = {}  # from /jobset/P/J, fetched in the background
+        self.mine: MineTracker | None = None
+        self.mine_status: MineStatus | None = None
 
     def compose(self) -> ComposeResult:
         yield FilterBox(placeholder="filter projects and jobsets", id="filter")
@@ -96,6 +144,15 @@ class ProjectsScreen(HydraScreen):
 
     def on_mount(self) -> None:
         self.watch_data("projects", handler=self.on_projects)
+        try:
+            specs = profile_specs(self.hydra_app.auth.profile)
+        except JobNameError as exc:
+            self.notify(str(exc), title="Mine", severity="warning", markup=False)
+            specs = []
+        if specs:
+            self.mine = MineTracker(self.service, specs)
+            self.poll_mine()
+            self.set_interval(MINE_INTERVAL, self.poll_mine)
         if self.initial_filter:
             self.show_filter(self.initial_filter)
 
@@ -140,7 +197,29 @@ class ProjectsScreen(HydraScreen):
             self.watched.add(project)
             self.watch_data("jobsets", project, handler=lambda e, p=project: self.on_jobsets(p, e))
 
+    @work(group="mine", exclusive=True, exit_on_error=False)
+    async def poll_mine(self) -> None:
+        if self.mine is None or (self.mine_status is not None and not self.is_current):
+            return
+        try:
+            self.mine_status = await self.mine.poll()
+        except HydraError as exc:
+            self.mine_status = MineStatus(errors=[exc.short])
+        self.rebuild()
+
     # --- the tree --------------------------------------------------------------------------------
+
+    def _add_mine(self, tree: Tree[NodeRef]) -> None:
+        if self.mine is None:
+            return
+        rows = [r for r in (self.mine_status.rows if self.mine_status else []) if self._matches(r.ref.name)]
+        if self.filter_text and not rows:
+            return
+        head = tree.root.add(mine_title(self.mine_status), data=NodeRef("", mine=True), expand=True)
+        self.nodes[NodeRef("", mine=True)] = head
+        for row in rows:
+            ref = NodeRef(row.ref.project, row.ref.jobset, row.ref.job)
+            self.nodes[ref] = head.add_leaf(mine_label(row), data=ref)
 
     def _matches(self, *names: str) -> bool:
         needle = self.filter_text.lower()
@@ -151,6 +230,7 @@ class ProjectsScreen(HydraScreen):
         cursor = tree.cursor_node.data if tree.cursor_node is not None else None
         tree.clear()
         self.nodes.clear()
+        self._add_mine(tree)
         visible = [p for p in self.projects if not p.hidden]
         expand_all = len(visible) <= AUTO_EXPAND
         ordered = sorted(self.projects, key=lambda p: (p.hidden, not p.enabled, p.name))
@@ -205,7 +285,7 @@ class ProjectsScreen(HydraScreen):
     async def load_states(self) -> None:
         """Each shown jobset's state (enabled, one-shot…) needs `/jobset/P/J`: fetch them one by one, giving
         way to everything else, while this screen is on display."""
-        for ref in [r for r in self.nodes if r.jobset is not None]:
+        for ref in [r for r in self.nodes if r.is_jobset]:
             if not self.is_current:
                 return
             try:
@@ -222,12 +302,14 @@ class ProjectsScreen(HydraScreen):
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeRef]) -> None:
         ref = event.node.data
-        if ref is not None and ref.jobset is None:
+        if ref is not None and ref.jobset is None and not ref.mine:
             self._watch_jobsets(ref.project)
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[NodeRef]) -> None:
         ref = event.node.data
-        if ref is not None and ref.jobset is not None:
+        if ref is not None and ref.job is not None and ref.jobset is not None:
+            self.hydra_app.open_job(ref.project, ref.jobset, ref.job)
+        elif ref is not None and ref.jobset is not None:
             self.hydra_app.open_jobset(ref.project, ref.jobset)
 
     # --- filter ----------------------------------------------------------------------------------
@@ -244,7 +326,7 @@ class ProjectsScreen(HydraScreen):
 
     def _highlight_first(self) -> None:
         tree = self.query_one("#tree", Tree)
-        first = next((n for ref, n in self.nodes.items() if ref.jobset is not None), None)
+        first = next((n for ref, n in self.nodes.items() if ref.is_jobset), None)
         first = first or next(iter(self.nodes.values()), None)
         if first is not None:
             tree.move_cursor(first)

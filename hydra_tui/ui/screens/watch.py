@@ -14,10 +14,12 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Static
 
 from hydra_tui.api.errors import HydraError
+from hydra_tui.job.mine import MineSpec
 from hydra_tui.ui.screens.base import HydraScreen, Message
 from hydra_tui.ui.text import counts_text, safe
 from hydra_tui.ui.widgets.status_line import StatusLine
 from hydra_tui.watch.core import Change, Watcher
+from hydra_tui.watch.jobs import JobsWatcher
 from hydra_tui.watch.lines import run_command
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f;]")
@@ -48,8 +50,10 @@ class WatchScreen(HydraScreen):
         exit_status: bool = False,
         timeout: float | None = None,
         on_change: str | None = None,
+        specs: list[MineSpec] | None = None,
     ) -> None:
         super().__init__()
+        self.specs = specs
         self.project = project
         self.jobset_name = jobset
         self.interval = interval
@@ -58,7 +62,7 @@ class WatchScreen(HydraScreen):
         self.on_change = on_change
         self.changes: list[Change] = []
         self.started = 0.0
-        self.watcher: Watcher | None = None
+        self.watcher: Watcher | JobsWatcher | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="summary")
@@ -70,7 +74,10 @@ class WatchScreen(HydraScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.watcher = Watcher(self.service.client, self.project, self.jobset_name, self.service.clock)
+        if self.specs is not None:
+            self.watcher = JobsWatcher(self.service, self.specs, self.service.clock)
+        else:
+            self.watcher = Watcher(self.service.client, self.project, self.jobset_name, self.service.clock)
         self.started = self.service.clock.now()
         self.query_one("#changes").border_title = "Changes since the start"
         table = self.query_one("#builds", DataTable)
@@ -115,8 +122,13 @@ class WatchScreen(HydraScreen):
         if self.timeout is not None and self.service.clock.now() - self.started >= self.timeout:
             self.app.exit(124, return_code=124)
 
+    @property
+    def watched(self) -> str:
+        """What is watched, for titles: the jobset, or the listed jobs."""
+        return "my jobs" if self.specs is not None else f"{self.project}:{self.jobset_name}"
+
     def announce(self, change: Change) -> None:
-        title = f"{self.project}:{self.jobset_name}"
+        title = self.watched
         severity = "error" if change.newly_failed or change.eval_error else "information"
         self.app.notify(change.summary(), title=title, severity=severity, markup=False)
         self.app.bell()
@@ -132,7 +144,7 @@ class WatchScreen(HydraScreen):
         latest = self.changes[-1]
         c = latest.counts
         summary = Text()
-        summary.append(f"Watching {self.project}:{self.jobset_name}", style="bold")
+        summary.append(f"Watching {self.watched}", style="bold")
         summary.append(f"  evaluation {latest.eval_id}  ")
         summary.append_text(counts_text(c.succeeded, c.failed, c.queued, align=False))
         if self.watcher.eval_error:
@@ -173,6 +185,11 @@ class WatchScreen(HydraScreen):
         if table.row_count and marks:
             table.sort("when", key=lambda when: when.plain, reverse=True)
             table.border_subtitle = f"{table.row_count} since the start"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_jobset" and self.specs is not None:
+            return False
+        return super().check_action(action, parameters)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:

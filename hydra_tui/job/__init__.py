@@ -1,0 +1,1 @@
+"""A job across evaluations: naming it, its history, and the jobs a profile calls its own."""
