@@ -21,13 +21,23 @@ if TYPE_CHECKING:
     from hydra_tui.ui.app import HydraApp
 
 
-class FilterBox(Input):
-    """The `/` filter: typing filters the list; Enter goes back to the list on the first match."""
+class LineInput(Input):
+    """A one-line input docked at the top of a screen: no border, focused or not (Input's focused border is
+    three lines tall and would leave no room for the text), hidden until it has the class `-active`."""
 
     DEFAULT_CSS = """
-    FilterBox, FilterBox:focus { dock: top; height: 1; border: none; padding: 0 1; display: none; }
-    FilterBox.-active { display: block; }
+    LineInput, LineInput:focus, LineInput.-textual-compact { dock: top; height: 1; border: none; padding: 0 1; }
+    LineInput { display: none; }
+    LineInput.-active { display: block; }
     """
+
+    def __init__(self, *, placeholder: str = "", id: str | None = None) -> None:
+        super().__init__(placeholder=placeholder, id=id, compact=True)
+
+
+class FilterBox(LineInput):
+    """The `/` filter: typing filters the list; Enter goes back to the list on the first match."""
+
     BINDINGS = [Binding("escape", "close", "Close filter", show=False)]
 
     def action_close(self) -> None:

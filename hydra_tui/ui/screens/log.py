@@ -26,7 +26,7 @@ from hydra_tui.api.status import BuildState
 from hydra_tui.cache.store import Entry
 from hydra_tui.logs.sanitize import clean
 from hydra_tui.logs.source import FileLines, LineSource, MemoryLines
-from hydra_tui.ui.screens.base import HydraScreen, Message
+from hydra_tui.ui.screens.base import HydraScreen, LineInput, Message
 from hydra_tui.ui.widgets.log_view import LogView
 from hydra_tui.ui.widgets.status_line import StatusLine
 
@@ -54,11 +54,9 @@ def merge_tail(current: LineSource, tail: list[str]) -> list[str] | None:
     return None
 
 
-class SearchBox(Input):
-    DEFAULT_CSS = """
-    SearchBox { dock: top; height: 1; border: none; padding: 0 1; display: none; }
-    SearchBox.-active { display: block; }
-    """
+class SearchBox(LineInput):
+    """The log's `/` search: Enter searches, then n / N."""
+
     BINDINGS = [Binding("escape", "close", "Close search", show=False)]
 
     def action_close(self) -> None:

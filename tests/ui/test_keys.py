@@ -1,0 +1,57 @@
+"""What a k9s or lazygit user types, seen as they see it: the `/` box shows what is typed on every screen, and
+j/k/g/G move on every list like the arrows, Home and End."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable, Tree
+
+from hydra_tui.demo.runner import DemoServer
+from hydra_tui.ui.screens.eval_builds import EvalBuildsScreen
+from hydra_tui.ui.screens.evals import EvalsScreen
+from hydra_tui.ui.screens.jobset import JobsetScreen
+from hydra_tui.ui.screens.log import LogScreen
+from hydra_tui.ui.screens.projects import ProjectsScreen
+from hydra_tui.ui.widgets.build_list import BuildList
+from tests.ui.helpers import make_app, screen_lines, screen_ready, wait_for
+
+SIZES = [(80, 24), (120, 40)]
+
+
+async def _open(pilot, where: str) -> None:
+    """Bring the app to one screen of each kind, with its list loaded."""
+    app = pilot.app
+    if where == "projects":
+        await wait_for(pilot, lambda: screen_ready(app, ProjectsScreen) and app.screen.projects)
+        return
+    app.open_jobset("hello", "main")
+    await wait_for(pilot, lambda: screen_ready(app, JobsetScreen))
+    await wait_for(pilot, lambda: app.screen.query_one("#evals", DataTable).row_count == 10)
+    if where == "evals":
+        await pilot.press("e")
+        await wait_for(pilot, lambda: screen_ready(app, EvalsScreen))
+        await wait_for(pilot, lambda: app.screen.query_one(DataTable).row_count == 20)
+    elif where == "eval":
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen))
+        await wait_for(pilot, lambda: len(app.screen.query_one(BuildList).view) > 0)
+    elif where == "log":
+        app.open_log(101586)
+        await wait_for(pilot, lambda: screen_ready(app, LogScreen) and app.screen.loaded)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("where", ["projects", "jobset", "evals", "eval", "log"])
+async def test_the_slash_box_shows_what_is_typed(demo: DemoServer, clock, where: str, size) -> None:
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=size) as pilot:
+        await _open(pilot, where)
+        await pilot.press("slash", *"zq9x")
+        await pilot.pause()
+        # The box is the first line, and its text is on it (not only the box's borders).
+        assert screen_lines(app)[0].strip() == "zq9x"
+        # Still there with the list focused again (Enter), for a filter.
+        if where != "log":
+            await pilot.press("enter")
+            await pilot.pause()
+            assert screen_lines(app)[0].strip() == "zq9x"
