@@ -14,6 +14,7 @@ from hydra_tui.cache.store import Entry
 from hydra_tui.ui.screens.base import FilterBox, Message
 from hydra_tui.ui.screens.evals import EvalTableScreen, fill_eval_table
 from hydra_tui.ui.text import JOBSET_STATE_STYLE, counts_text, safe
+from hydra_tui.ui.widgets.lists import ListTable
 from hydra_tui.ui.widgets.status_line import StatusLine
 
 LATEST = 10
@@ -50,7 +51,7 @@ class JobsetScreen(EvalTableScreen):
             yield Static(id="info")
             with VerticalScroll(id="error"):
                 yield Static(id="error-text")
-        table: DataTable[Text] = DataTable(id="evals", cursor_type="row", zebra_stripes=False)
+        table: DataTable[Text] = ListTable(id="evals", cursor_type="row", zebra_stripes=False)
         yield table
         yield StatusLine()
         yield Footer()

@@ -15,6 +15,7 @@ from hydra_tui.api.models import Jobset, JobsetOverview, JobsetState, Project
 from hydra_tui.cache.store import Entry
 from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message
 from hydra_tui.ui.text import counts_text, safe
+from hydra_tui.ui.widgets.lists import ListTree
 from hydra_tui.ui.widgets.status_line import StatusLine
 
 AUTO_EXPAND = 8  # expand every visible project when there are at most this many
@@ -85,7 +86,7 @@ class ProjectsScreen(HydraScreen):
     def compose(self) -> ComposeResult:
         yield FilterBox(placeholder="filter projects and jobsets", id="filter")
         yield Message(Text("Loading projects…"), id="message")
-        tree: Tree[NodeRef] = Tree(Text("Projects"), id="tree")
+        tree: Tree[NodeRef] = ListTree(Text("Projects"), id="tree")
         tree.show_root = False
         tree.guide_depth = 2
         yield tree

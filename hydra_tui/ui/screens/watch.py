@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Static
 from hydra_tui.api.errors import HydraError
 from hydra_tui.ui.screens.base import HydraScreen, Message
 from hydra_tui.ui.text import counts_text, safe
+from hydra_tui.ui.widgets.lists import ListTable
 from hydra_tui.ui.widgets.status_line import StatusLine
 from hydra_tui.watch.core import Change, Watcher
 from hydra_tui.watch.lines import run_command
@@ -63,7 +64,7 @@ class WatchScreen(HydraScreen):
     def compose(self) -> ComposeResult:
         yield Static(id="summary")
         yield Message(Text("Watching… first poll under way."), id="message")
-        yield DataTable(id="builds", cursor_type="row")
+        yield ListTable(id="builds", cursor_type="row")
         with VerticalScroll(id="changes"):
             yield Static(id="change-list")
         yield StatusLine()
