@@ -122,3 +122,38 @@ def test_every_list_is_one_with_the_keys() -> None:
         assert "yield DataTable(" not in source and "yield OptionList(" not in source and "Tree(" not in source
     assert 'ListTable(id="causes"' in inspect.getsource(root_causes)
     assert 'ListTable(id="broken"' in inspect.getsource(root_causes)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_builds_cursor_stays_in_view_and_highlighted(demo: DemoServer, clock, size) -> None:
+    app = make_app(demo.url, clock, target="hello:main")
+    async with app.run_test(size=size) as pilot:
+        await _open(pilot, "eval")
+        await pilot.press("0")
+        builds = app.screen.query_one(BuildList)
+        await wait_for(pilot, lambda: len(builds.view) == 36)
+        cursor_style = builds.get_component_rich_style("build-list--cursor")
+
+        def cursor_line() -> int:
+            """The line of the terminal that shows the cursor's row highlighted (it must be exactly one)."""
+            region = builds.scrollable_content_region
+            lines = screen_lines(app)[region.y : region.bottom]
+            shown = [y for y, text in enumerate(lines) if text.lstrip().startswith(str(builds.current_id) + " ")]
+            assert len(shown) == 1, lines
+            strip = builds.render_line(shown[0])
+            assert any(seg.style is not None and seg.style.bgcolor == cursor_style.bgcolor for seg in strip)
+            return shown[0]
+
+        for key in ("G", "g", "end", "home"):
+            await pilot.press(key)
+            await pilot.pause()
+            cursor_line()
+        # j past the last row in view: the list scrolls one row and the cursor stays on the bottom line.
+        rows = builds.page_height - 1
+        await pilot.press(*["j"] * rows)
+        await pilot.pause()
+        assert builds.cursor == rows
+        assert cursor_line() == builds.page_height - 1
+        await pilot.press("G")
+        await pilot.pause()
+        assert builds.cursor == 35 and cursor_line() == builds.page_height - 1
