@@ -57,6 +57,12 @@ async def test_the_slash_box_shows_what_is_typed(demo: DemoServer, clock, where:
             assert screen_lines(app)[0].strip() == "zq9x"
 
 
+def _message(screen) -> str:
+    """The message line as shown ("" when hidden)."""
+    message = screen.query_one("#message")
+    return "" if message.has_class("-hidden") else str(message.render())
+
+
 def _cursor(widget) -> int:
     if isinstance(widget, Tree):
         return widget.cursor_line
@@ -157,3 +163,46 @@ async def test_builds_cursor_stays_in_view_and_highlighted(demo: DemoServer, clo
         await pilot.press("G")
         await pilot.pause()
         assert builds.cursor == 35 and cursor_line() == builds.page_height - 1
+
+
+async def test_a_filter_typed_before_the_data_arrives_applies_to_it(demo: DemoServer, clock) -> None:
+    """`hydra-tui tru` (or a quick `/tru`) filters before any project is loaded: when they arrive, the filter
+    matches project and jobset names (trunk), not descriptions ("Infras-tru-cture")."""
+    from tests.ui.test_navigation import tree_labels
+
+    app = make_app(demo.url, clock, target="tru")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ProjectsScreen) and not screen.projects and screen.filter_text == "tru"
+        # (The demo makes its big nixpkgs world on the first request for it: seconds.)
+        await wait_for(pilot, lambda: any(label.startswith("trunk") for label in tree_labels(app)), timeout=40)
+        await wait_for(pilot, lambda: "Looking" not in _message(screen))
+        labels = tree_labels(app)
+        assert labels[0].startswith("nixpkgs") and not any("infra-secrets" in label for label in labels)
+        assert all("tru" in label.split()[0] for label in labels if not label.startswith("nixpkgs"))
+        assert "No project" not in _message(screen)
+        # Something that matches nothing says so once every project's jobsets were looked at.
+        await pilot.press("slash", *"zzz")
+        await wait_for(pilot, lambda: "No project or jobset name matches" in _message(screen))
+
+
+async def test_escape_clears_an_applied_filter_before_going_back(demo: DemoServer, clock) -> None:
+    from tests.ui.test_navigation import tree_labels
+
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: any(label.startswith("trunk") for label in tree_labels(app)), timeout=40)
+        everything = len(tree_labels(app))
+        await pilot.press("slash", *"hello", "enter")
+        assert isinstance(app.screen.focused, Tree) and len(tree_labels(app)) < everything
+        await pilot.press("escape")
+        assert not app.screen.query_one("#filter").display and len(tree_labels(app)) == everything
+        app.open_jobset("hello", "main")
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen))
+        await wait_for(pilot, lambda: app.screen.query_one("#evals", DataTable).row_count == 10)
+        await pilot.press("slash", *"1044", "enter")
+        assert app.screen.query_one("#evals", DataTable).row_count < 10
+        await pilot.press("escape")
+        assert isinstance(app.screen, JobsetScreen) and app.screen.query_one("#evals", DataTable).row_count == 10
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ProjectsScreen))

@@ -132,7 +132,9 @@ async def test_build_filters_and_failed_log(demo: DemoServer, clock) -> None:
         assert len(builds.view) == 3
         await pilot.press("enter")
         assert builds.has_focus and builds.cursor == 0
-        await pilot.press("escape")  # from the list: back
+        await pilot.press("escape")  # from the list: the applied filter goes first
+        assert len(builds.view) == 36 and isinstance(app.screen, EvalBuildsScreen)
+        await pilot.press("escape")  # then back
         await wait_for(pilot, lambda: screen_ready(app, JobsetScreen))
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen))
@@ -326,6 +328,8 @@ async def test_filter_with_no_match_says_so(demo: DemoServer, clock) -> None:
         await wait_for(pilot, lambda: any(label.startswith("main") for label in tree_labels(app)))
         await pilot.press("slash", *"zzz")
         message = app.screen.query_one("#message", Static)
-        assert tree_labels(app) == [] and "No project or jobset matches 'zzz'" in str(message.render())
+        assert tree_labels(app) == []
+        # Once the jobsets of every project were looked at.
+        await wait_for(pilot, lambda: "No project or jobset name matches 'zzz'" in str(message.render()), timeout=40)
         await pilot.press("escape")
         assert tree_labels(app) and message.has_class("-hidden")

@@ -118,6 +118,11 @@ class HydraScreen(Screen[None]):
         return not (action == "filter" and self.is_mounted and not self.query(FilterBox))
 
     def action_back(self) -> None:
+        # An applied filter goes first; the next Esc goes back.
+        box = self.query(FilterBox)
+        if box and (box.first().value or box.first().has_class("-active")):
+            box.first().action_close()
+            return
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
 

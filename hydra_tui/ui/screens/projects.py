@@ -78,6 +78,7 @@ class ProjectsScreen(HydraScreen):
         self.initial_filter = initial_filter
         self.projects: list[Project] = []
         self.jobsets: dict[str, list[JobsetOverview]] = {}
+        self.unreadable: set[str] = set()  # projects whose jobsets could not be read for the filter
         self.watched: set[str] = set()
         self.filter_text = ""
         self.nodes: dict[NodeRef, TreeNode[NodeRef]] = {}
@@ -116,15 +117,23 @@ class ProjectsScreen(HydraScreen):
             self.projects = list(entry.value)
             self.rebuild()
             if self.filter_text:
+                # A filter typed before the projects arrived applies to them now.
                 self._highlight_first()
+                self.load_jobsets_for_filter()
             message.show(problem if problem else (None if self.projects else Text("This Hydra has no projects.")))
+            if not problem and self.filter_text:
+                self._show_matches()
         else:
             message.show(problem or Text("Loading projects…"))
 
     def on_jobsets(self, project: str, entry: Entry) -> None:
         if entry.has_value:
+            known = project in self.jobsets
             self.jobsets[project] = list(entry.value)
-            self.update_project(project)
+            if self.filter_text and not known:
+                self._refilter()  # the project may match the filter by one of its jobsets
+            else:
+                self.update_project(project)
         elif entry.error is not None:
             node = self.nodes.get(NodeRef(project))
             if node is not None and not node.children:
@@ -151,7 +160,8 @@ class ProjectsScreen(HydraScreen):
         ordered = sorted(self.projects, key=lambda p: (p.hidden, not p.enabled, p.name))
         for p in ordered:
             js = self.jobsets.get(p.name, [])
-            if not self._matches(p.name, p.displayname, *(j.name for j in js)):
+            # Names only: a description that happens to contain the text would match with no visible reason.
+            if not self._matches(p.name, *(j.name for j in js)):
                 continue
             node = tree.root.add(project_label(p), data=NodeRef(p.name), expand=False)
             self.nodes[NodeRef(p.name)] = node
@@ -229,13 +239,49 @@ class ProjectsScreen(HydraScreen):
 
     def apply_filter(self, text: str) -> None:
         self.filter_text = text
+        self._refilter()
+        if text:
+            self.load_jobsets_for_filter()
+
+    def _refilter(self) -> None:
         self.rebuild()
         self._highlight_first()
         if self.projects:
-            nothing = text and not self.nodes
-            self.query_one("#message", Message).show(
-                Text(f"No project or jobset matches '{text}'.", style="yellow") if nothing else None
-            )
+            self._show_matches()
+
+    def _show_matches(self) -> None:
+        """The message line under a filter: still looking through jobsets, or nothing matches."""
+        text = self.filter_text
+        unknown = sum(1 for p in self.projects if p.name not in self.jobsets and p.name not in self.unreadable)
+        message = None
+        if text and unknown:
+            message = Text(f"Looking for '{text}' in the jobsets of {unknown:,} more projects…", style="bright_black")
+        elif text and not self.nodes:
+            message = Text(f"No project or jobset name matches '{text}'.", style="yellow")
+        self.query_one("#message", Message).show(message)
+
+    @work(group="filter-jobsets", exclusive=True, exit_on_error=False)
+    async def load_jobsets_for_filter(self) -> None:
+        """A filter matches jobset names too: read the jobsets of the projects not loaded yet, one project at a
+        time, and show each project as soon as it matches."""
+        for p in list(self.projects):
+            if not self.filter_text:
+                return
+            if p.name in self.jobsets or p.name in self.unreadable:
+                continue
+            try:
+                entry = await self.service.get("jobsets", p.name)
+            except HydraError:
+                self.unreadable.add(p.name)
+                continue
+            if entry.has_value and p.name not in self.jobsets:
+                self.jobsets[p.name] = list(entry.value)
+                if self.filter_text:
+                    self._refilter()
+            elif not entry.has_value:
+                self.unreadable.add(p.name)
+        if self.filter_text:
+            self._show_matches()
 
     def _highlight_first(self) -> None:
         tree = self.query_one("#tree", Tree)
