@@ -219,3 +219,67 @@ def test_file_search_and_first_error_match_the_memory_search() -> None:
         assert source.first_error() == memory.first_error() == 1234
     finally:
         source.close()
+
+
+LONG = [
+    *(f"L{n:02d}:" + "abcdefghij" * 15 + f"END{n:02d}" for n in range(40)),
+    "\x1b[32m" + "g" * 150 + "\x1b[0m" + "ENDG",
+    "tab\there" + "t" * 140 + "ENDT",
+    "宽" * 70 + "ENDW",
+    "LAST",
+]
+
+
+def long_lines_log(world) -> None:
+    original = world.log
+
+    def log(b):
+        if b.id == 101586:
+            yield from LONG
+        else:
+            yield from original(b)
+
+    world.log = log
+
+
+async def test_wrap_keeps_every_character_and_line_and_l_scrolls_right(clock) -> None:
+    from tests.ui.helpers import screen_lines
+
+    with DemoServer(clock=clock, start=clock.now(), configure=long_lines_log) as demo:
+        app = make_app(demo.url, clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.open_log(101586)
+            await wait_for(pilot, lambda: screen_ready(app, LogScreen) and app.screen.loaded)
+            view = app.screen.query_one(LogView)
+            await wait_for(pilot, lambda: len(view.source) == len(LONG))
+            # Not wrapped: l scrolls right as h scrolls left.
+            await pilot.press("l", "l")
+            assert view.scroll_x == 16
+            await pilot.press("h")
+            assert view.scroll_x == 8
+            await pilot.press("w")
+            await pilot.pause()
+            assert view.wrap and view.scroll_x == 0
+
+            def rows() -> list[str]:
+                region = view.scrollable_content_region
+                return [row[region.x : region.right].rstrip() for row in screen_lines(app)[region.y : region.bottom]]
+
+            def shown() -> str:
+                return "".join(rows())
+
+            # The end of the log, as the user sees it: every character of the last lines, the very last one too.
+            text = shown()
+            for line in ("g" * 150 + "ENDG", "t" * 140 + "ENDT", "宽" * 70 + "ENDW", "LAST"):
+                assert line in text, (line, text)
+            assert text.endswith("LAST")
+            # Scrolled up through the whole log, every line is there whole.
+            by_row: dict[int, str] = {}
+            height = view.scrollable_content_region.height
+            for top in range(0, int(view.max_scroll_y) + 1, height):
+                view.scroll_to(y=top, animate=False, immediate=True)
+                await pilot.pause()
+                by_row.update((top + n, row) for n, row in enumerate(rows()))
+            seen = "".join(by_row[n] for n in sorted(by_row))
+            for n in range(40):
+                assert f"L{n:02d}:" + "abcdefghij" * 15 + f"END{n:02d}" in seen
