@@ -283,3 +283,47 @@ async def test_wrap_keeps_every_character_and_line_and_l_scrolls_right(clock) ->
             seen = "".join(by_row[n] for n in sorted(by_row))
             for n in range(40):
                 assert f"L{n:02d}:" + "abcdefghij" * 15 + f"END{n:02d}" in seen
+
+
+def test_pager_less_gets_colours_and_opens_at_the_end(tmp_path) -> None:
+    """`o` with PAGER=less: LESS=R (unless the user set LESS) and +G; the pager really runs with them."""
+    import os
+    import stat
+
+    from hydra_tui.logs.pager import pager_command, run_pager
+
+    record = tmp_path / "record"
+    fake = tmp_path / "less"  # a "less" that writes down how it was started
+    fake.write_text(f'#!/bin/sh\nprintf "%s|" "LESS=$LESS" "$@" > {record}\n')
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    log = tmp_path / "log.txt"
+    log.write_text("\x1b[32mgreen\x1b[0m\n")
+    base = {"PATH": os.environ["PATH"]}
+
+    command = pager_command(str(log), {**base, "PAGER": str(fake)})
+    asked: list[str] = []
+    run_pager(command, ask=asked.append)
+    assert record.read_text() == f"LESS=R|+G|{log}|" and not asked
+    # The user's own LESS is theirs; PAGER unset means less.
+    assert pager_command(str(log), {**base, "PAGER": str(fake), "LESS": "FX"}).env["LESS"] == "FX"
+    unset = pager_command(str(log), base)
+    assert unset.argv == ["less", "+G", str(log)] and unset.env["LESS"] == "R" and not unset.prompt
+
+
+def test_pager_cat_prints_the_log_and_waits_for_enter(tmp_path) -> None:
+    import subprocess
+
+    from hydra_tui.logs.pager import pager_command, run_pager
+
+    log = tmp_path / "log.txt"
+    log.write_text("line one\nline two\n")
+    command = pager_command(str(log), {"PAGER": "cat", "PATH": "/usr/bin:/bin"})
+    assert command.argv == ["cat", str(log)] and "LESS" not in command.env and command.prompt
+    out: list[bytes] = []
+    asked: list[str] = []
+
+    def run(argv, **kwargs):
+        out.append(subprocess.run(argv, capture_output=True, **kwargs).stdout)
+
+    run_pager(command, run=run, ask=asked.append)
+    assert out == [b"line one\nline two\n"] and asked and "Enter" in asked[0]

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
-import subprocess
 import sys
 import tempfile
 import webbrowser
@@ -24,6 +22,7 @@ from hydra_tui.api.errors import HydraError, NotFoundError
 from hydra_tui.api.models import Build
 from hydra_tui.api.status import BuildState
 from hydra_tui.cache.store import Entry
+from hydra_tui.logs.pager import pager_command, run_pager
 from hydra_tui.logs.sanitize import clean
 from hydra_tui.logs.source import FileLines, LineSource, MemoryLines
 from hydra_tui.ui.screens.base import HydraScreen, LineInput, Message
@@ -312,9 +311,9 @@ class LogScreen(HydraScreen):
             with os.fdopen(handle, "w") as out:
                 for i in range(len(source)):
                     out.write(clean(source.line(i)) + "\n")  # colours only: nothing else reaches the terminal
-            pager = shlex.split(os.environ.get("PAGER") or "less -R")
+            command = pager_command(path)
             with self.app.suspend():
-                subprocess.run([*pager, path], check=False)
+                run_pager(command)
         except SuspendNotSupported:
             keep = path
             path = ""
