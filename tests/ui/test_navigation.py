@@ -333,3 +333,23 @@ async def test_filter_with_no_match_says_so(demo: DemoServer, clock) -> None:
         await wait_for(pilot, lambda: "No project or jobset name matches 'zzz'" in str(message.render()), timeout=40)
         await pilot.press("escape")
         assert tree_labels(app) and message.has_class("-hidden")
+
+
+async def test_an_unknown_build_or_evaluation_is_a_toast_not_a_screen(demo: DemoServer, clock) -> None:
+    """A 404 says what was not found; it opens no screen and is no connection state (nothing turns stale)."""
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: any(label.startswith("main") for label in tree_labels(app)))
+        app.open_build(999_999)
+        await wait_for(pilot, lambda: any("999999" in n.message for n in app._notifications))
+        app.open_eval(98_765)
+        await wait_for(pilot, lambda: any("98765" in n.message for n in app._notifications))
+        messages = [n.message for n in app._notifications]
+        assert "There is no build 999999 on 127.0.0.1" in messages[0] and "no evaluation 98765" in messages[1]
+        assert isinstance(app.screen, ProjectsScreen) and len(app.screen_stack) == 2
+        status = app.screen.query_one(StatusLine)
+        status.update_status()
+        assert "stale" not in str(status.render()) and "live" in str(status.render())
+        # A known one opens as before.
+        app.open_build(101586)
+        await wait_for(pilot, lambda: screen_ready(app, BuildScreen) and app.screen.build is not None)
