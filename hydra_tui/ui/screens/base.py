@@ -46,6 +46,10 @@ class FilterBox(LineInput):
         self.screen.focus_list()  # type: ignore[attr-defined]
 
 
+#: The screens' actions that write to the server (see hydra_tui.actions): hidden in a read-only profile.
+WRITE_ACTIONS = frozenset({"build_action", "eval_action", "push"})
+
+
 class HydraScreen(Screen[None]):
     """Base of the dashboard's screens."""
 
@@ -114,6 +118,11 @@ class HydraScreen(Screen[None]):
             sub.resume()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A read-only profile offers no writes at all (the status line says read-only).
+        if action in WRITE_ACTIONS:
+            actions = getattr(self.app, "actions", None)
+            if actions is None or actions.read_only:
+                return False
         # A screen without a list to filter does not offer the key.
         return not (action == "filter" and self.is_mounted and not self.query(FilterBox))
 

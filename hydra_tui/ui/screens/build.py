@@ -70,6 +70,7 @@ class BuildScreen(HydraScreen):
         if not entry.has_value:
             return
         self.build = entry.value
+        self.refresh_bindings()  # the actions the state allows
         self.render_details()
         failed = self.build is not None and self.build.state.category is Category.FAILED
         if not failed:
@@ -114,6 +115,15 @@ class BuildScreen(HydraScreen):
             table.add_row("evaluations", Text(evals + more))
         table.add_row("url", Text(self.service.client.build_url(b.id), style="underline"))
         self.query_one("#details", Static).update(table)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Only what the build's state allows: restart a finished build; cancel or bump a queued or running one."""
+        allowed = super().check_action(action, parameters)
+        if action == "build_action" and allowed:
+            if self.build is None:
+                return False
+            return self.build.finished if parameters[0] == "restart" else not self.build.finished
+        return allowed
 
     def action_log(self) -> None:
         self.hydra_app.open_log(self.build_id)

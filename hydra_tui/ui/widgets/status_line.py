@@ -50,6 +50,10 @@ class StatusLine(Static):
             text.append("  ")
         text.append(plain(service.user) if service.user else "anonymous", style="" if service.user else "bright_black")
         text.append("  ")
+        actions = getattr(app, "actions", None)
+        if actions is not None and actions.read_only:
+            text.append("read-only", style="reverse yellow")
+            text.append("  ")
         # A 404 says something does not exist, not that the connection is bad: it makes nothing stale.
         stale_since = min(
             (e.error_at for e in cache.entries.values() if e.error_at and not isinstance(e.error, NotFoundError)),
