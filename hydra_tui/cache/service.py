@@ -114,7 +114,7 @@ class DataService:
         if kind == "jobset":
             return key, lambda: c.jobset(args[0], args[1], background=background), steady(60)
         if kind == "jobset_errors":
-            return key, lambda: c.jobset_errors(args[0], args[1]), steady(120)
+            return key, lambda: c.jobset_errors(args[0], args[1], background=background), steady(60)
         if kind == "evals":
             return key, lambda: c.evals(args[0], args[1], args[2]), steady(30 if args[2] == 1 else 300)
         if kind == "eval":

@@ -42,7 +42,9 @@ async def test_projects_tree_to_build_and_back(demo: DemoServer, clock) -> None:
         labels = tree_labels(app)
         assert any("infra-secrets" in label and "(hidden)" in label for label in labels)
         assert any("patchelf" in label and "(disabled)" in label for label in labels)
-        assert any(label.startswith("broken") and "eval error" in label for label in labels)
+        # The evaluation errors only /jobset/P/J/errors tells of, read in the background for the tree.
+        await wait_for(pilot, lambda: any(x.startswith("broken") and "eval error" in x for x in tree_labels(app)))
+        assert not any(x.startswith("main") and "eval error" in x for x in tree_labels(app))
         tree = app.screen.query_one(Tree)
         main = next(n for n in app.screen.nodes.values() if n.data and n.data.jobset == "main")
         tree.move_cursor(main)
@@ -353,3 +355,22 @@ async def test_an_unknown_build_or_evaluation_is_a_toast_not_a_screen(demo: Demo
         # A known one opens as before.
         app.open_build(101586)
         await wait_for(pilot, lambda: screen_ready(app, BuildScreen) and app.screen.build is not None)
+
+
+async def test_jobset_shows_its_evaluation_errors_whatever_the_times_say(demo: DemoServer, clock) -> None:
+    """hello:broken was checked after its failing evaluation (lastcheckedtime > errortime, haserrormsg false, as
+    on a real Hydra): its screen asks /jobset/P/J/errors anyway, once, and shows them."""
+    overview = next(j for j in demo.world.projects["hello"].jobsets.values() if j.name == "broken")
+    assert overview.lastcheckedtime > overview.errortime
+    app = make_app(demo.url, clock, "hello:broken")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen))
+        box = app.screen.query_one("#error")
+        await wait_for(pilot, lambda: box.has_class("-shown"))
+        assert "callPackag" in static_text(app.screen.query_one("#error-text", Static))
+        assert ("jobset_errors", "hello", "broken") in app.service.poller.polled_keys
+        assert ("jobset", "hello", "broken") not in app.service.poller.polled_keys  # one request, not two
+        app.pop_screen()
+        app.open_jobset("hello", "main")
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen) and app.screen.jobset is not None)
+        assert not app.screen.query_one("#error").has_class("-shown")

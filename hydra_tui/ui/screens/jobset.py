@@ -42,7 +42,6 @@ class JobsetScreen(EvalTableScreen):
         self.page: EvalsPage | None = None
         self.filter_text = ""
         self.summaries = {}
-        self._errors_watched = False
 
     def compose(self) -> ComposeResult:
         yield FilterBox(placeholder="filter evaluations by id or input", id="filter")
@@ -59,7 +58,9 @@ class JobsetScreen(EvalTableScreen):
     def on_mount(self) -> None:
         table = self.query_one("#evals", DataTable)
         table.border_title = "Latest evaluations (e: all)"
-        self.watch_data("jobset", self.project, self.jobset_name, handler=self.on_jobset)
+        # `/jobset/P/J/errors`, always: the jobset with its evaluation errors in one request. Nothing else tells
+        # of them (Hydra writes errortime with every evaluation, and haserrormsg is false since 2024).
+        self.watch_data("jobset_errors", self.project, self.jobset_name, handler=self.on_jobset)
         self.watch_data("jobsets", self.project, handler=self.on_overview)
         self.watch_data("evals", self.project, self.jobset_name, 1, handler=self.on_evals)
         self.watch_summaries(1)
@@ -70,21 +71,20 @@ class JobsetScreen(EvalTableScreen):
         if entry.has_value:
             self.jobset = entry.value
             self.render_info()
+            self.show_errors(entry.value.errormsg, entry.value.errortime)
 
     def on_overview(self, entry: Entry) -> None:
         if entry.has_value:
             self.overview = next((j for j in entry.value if j.name == self.jobset_name), None)
             self.render_info()
-            if self.overview is not None and self.overview.has_error and not self._errors_watched:
-                self._errors_watched = True
-                self.watch_data("jobset_errors", self.project, self.jobset_name, handler=self.on_errors)
 
-    def on_errors(self, entry: Entry) -> None:
+    def show_errors(self, errormsg: str, errortime: int | None) -> None:
         box = self.query_one("#error")
-        if entry.has_value and entry.value.errormsg:
+        if errormsg:
             box.add_class("-shown")
-            box.border_title = "Evaluation error"
-            self.query_one("#error-text", Static).update(error_text(entry.value.errormsg))
+            when = f" ({ago(errortime, self.service.clock.now())})" if errortime else ""
+            box.border_title = f"Evaluation errors{when}"
+            self.query_one("#error-text", Static).update(error_text(errormsg))
         else:
             box.remove_class("-shown")
 

@@ -49,14 +49,14 @@ STATE_BADGES = {
 }
 
 
-def jobset_label(j: JobsetOverview, state: JobsetState | None = None, width: int = 22) -> Text:
+def jobset_label(j: JobsetOverview, state: JobsetState | None = None, width: int = 22, errors: bool = False) -> Text:
     name = safe(j.name)
     name.truncate(width, overflow="ellipsis")
     name.pad_right(width - name.cell_len)
     text = Text.assemble(name, " ")
     if j.evaluating:
         badge = Text("evaluating", style="cyan bold")
-    elif j.has_error:
+    elif j.has_error or errors:
         badge = Text("eval error", style="red bold")
     elif state in STATE_BADGES:
         label, style = STATE_BADGES[state]  # type: ignore[index]
@@ -82,7 +82,10 @@ class ProjectsScreen(HydraScreen):
         self.watched: set[str] = set()
         self.filter_text = ""
         self.nodes: dict[NodeRef, TreeNode[NodeRef]] = {}
-        self.states: dict[NodeRef, JobsetState] = {}  # from /jobset/P/J, fetched in the background
+        # From /jobset/P/J/errors, fetched in the background: the state (enabled, one-shot…) and whether the last
+        # evaluation had errors (which nothing else says).
+        self.states: dict[NodeRef, JobsetState] = {}
+        self.errors: set[NodeRef] = set()
 
     def compose(self) -> ComposeResult:
         yield FilterBox(placeholder="filter projects and jobsets", id="filter")
@@ -192,13 +195,16 @@ class ProjectsScreen(HydraScreen):
             node.remove_children()
             for j in matching:
                 ref = NodeRef(project, j.name)
-                self.nodes[ref] = node.add_leaf(jobset_label(j, self.states.get(ref)), data=ref)
+                self.nodes[ref] = node.add_leaf(
+                    jobset_label(j, self.states.get(ref), errors=ref in self.errors), data=ref
+                )
             if not matching:
                 node.add_leaf(Text("no jobsets", style="bright_black"))
         else:
             for j in matching:
                 child = existing[j.name]
-                label = jobset_label(j, self.states.get(NodeRef(project, j.name)))
+                ref = NodeRef(project, j.name)
+                label = jobset_label(j, self.states.get(ref), errors=ref in self.errors)
                 if child.label != label:
                     child.set_label(label)
 
@@ -208,17 +214,24 @@ class ProjectsScreen(HydraScreen):
 
     @work(group="jobset-states", exclusive=True, exit_on_error=False)
     async def load_states(self) -> None:
-        """Each shown jobset's state (enabled, one-shot…) needs `/jobset/P/J`: fetch them one by one, giving
-        way to everything else, while this screen is on display."""
+        """Each shown jobset's state (enabled, one-shot…) and evaluation errors need `/jobset/P/J/errors`: fetch
+        them one by one, giving way to everything else, while this screen is on display."""
         for ref in [r for r in self.nodes if r.jobset is not None]:
             if not self.is_current:
                 return
             try:
-                entry = await self.service.get_in_background("jobset", ref.project, ref.jobset)
+                entry = await self.service.get_in_background("jobset_errors", ref.project, ref.jobset)
             except HydraError:
                 continue
-            if isinstance(entry.value, Jobset) and self.states.get(ref) is not entry.value.enabled:
+            if not isinstance(entry.value, Jobset):
+                continue
+            errors = bool(entry.value.errormsg)
+            if self.states.get(ref) is not entry.value.enabled or errors != (ref in self.errors):
                 self.states[ref] = entry.value.enabled
+                if errors:
+                    self.errors.add(ref)
+                else:
+                    self.errors.discard(ref)
                 self._fill(ref.project)
 
     def on_screen_resume(self) -> None:
