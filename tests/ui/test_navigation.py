@@ -275,7 +275,7 @@ async def test_only_the_screen_on_display_is_polled(demo: DemoServer, clock) -> 
         app.open_build(101586)
         await wait_for(pilot, lambda: screen_ready(app, BuildScreen) and app.screen.build is not None)
         await wait_for(pilot, lambda: ("projects",) not in app.service.poller.polled_keys)
-        assert app.service.poller.polled_keys == {("build", 101586), ("log_tail", 101586, 25)}
+        assert app.service.poller.polled_keys == {("build", 101586), ("log_tail", 101586, 25), ("build_steps", 101586)}
         await pilot.press("question_mark")  # a modal leaves the screen in view: still polled
         await wait_for(pilot, lambda: screen_ready(app, HelpScreen))
         assert ("build", 101586) in app.service.poller.polled_keys
