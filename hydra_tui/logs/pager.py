@@ -47,5 +47,5 @@ def run_pager(
     """Run the pager in the foreground (the caller has handed the terminal over). OSError if it cannot start."""
     run(command.argv, env=command.env, check=False)
     if command.prompt:
-        with contextlib.suppress(EOFError):
+        with contextlib.suppress(EOFError, OSError):
             ask(PROMPT)

@@ -327,3 +327,73 @@ def test_pager_cat_prints_the_log_and_waits_for_enter(tmp_path) -> None:
 
     run_pager(command, run=run, ask=asked.append)
     assert out == [b"line one\nline two\n"] and asked and "Enter" in asked[0]
+
+
+def head_text(app) -> str:
+    return str(app.screen.query_one("#head").render())
+
+
+async def test_search_says_which_match_of_how_many_and_the_line(demo: DemoServer, clock) -> None:
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_log(failed_build(demo))
+        await wait_for(pilot, lambda: screen_ready(app, LogScreen) and app.screen.loaded)
+        screen, view = app.screen, app.screen.query_one(LogView)
+        total = len(view.source)
+        expected = [i for i in range(total) if "warning" in view.source.line(i).lower()]
+        assert len(expected) >= 3
+        assert f"line {view.top_line + 1:,} of {total:,}" in head_text(app)
+        await pilot.press("g")  # from the top: the first match is 1/N
+        await pilot.press("slash", *"warning", "enter")
+        await wait_for(pilot, lambda: view.current is not None and screen.matches is not None)
+        assert view.current == expected[0]
+        assert f'search "warning" 1/{len(expected)}' in head_text(app)
+        await pilot.press("n", "n")
+        assert view.current == expected[2] and f"3/{len(expected)}" in head_text(app)
+        assert f"line {view.top_line + 1:,} of {total:,}" in head_text(app)
+        await pilot.press("N")
+        assert view.current == expected[1] and f"2/{len(expected)}" in head_text(app)
+        await pilot.press("N", "N")  # round to the last
+        assert view.current == expected[-1] and f"{len(expected)}/{len(expected)}" in head_text(app)
+        # Scrolling moves the line position.
+        await pilot.press("g")
+        await pilot.pause()
+        assert "line 1 of" in head_text(app)
+        await pilot.press("slash", *"zzzq", "enter")
+        await wait_for(pilot, lambda: screen.matches == [])
+        assert 'search "zzzq" no match' in head_text(app)
+
+
+async def test_line_numbers_can_be_switched_on(demo: DemoServer, clock) -> None:
+    from tests.ui.helpers import screen_lines
+
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_log(failed_build(demo))
+        await wait_for(pilot, lambda: screen_ready(app, LogScreen) and app.screen.loaded)
+        view = app.screen.query_one(LogView)
+        region = view.scrollable_content_region
+        await pilot.pause()
+
+        def rows() -> list[str]:
+            return [line[region.x : region.right] for line in screen_lines(app)[region.y : region.bottom]]
+
+        plain = rows()
+        await pilot.press("number_sign")
+        await pilot.pause()
+        numbered = rows()
+        width = len(str(len(view.source)))
+        top = view.top_line
+        for n, line in enumerate(numbered):
+            assert line[:width].strip() == str(top + n + 1)
+            assert line[width + 1 :].rstrip() == plain[n][: region.width - width - 1].rstrip()
+        assert view.follow and view.bottom_line == len(view.source) - 1  # still at the end
+        await pilot.press("w")  # wrapped: a line's next rows have no number
+        await pilot.pause()
+        wrapped = rows()
+        assert view.line_numbers and view.wrap
+        assert any(not row[:width].strip() and row[width + 1 :].strip() for row in wrapped)
+        assert wrapped[-1][:width].strip() == str(len(view.source))
+        await pilot.press("number_sign")
+        await pilot.pause()
+        assert not view.line_numbers and rows()[-1].rstrip() == plain[-1].rstrip()

@@ -50,10 +50,17 @@ class LogView(ScrollView, can_focus=True):
     class ReachedTop(Message):
         """The user scrolled to the first loaded line."""
 
+    class Moved(Message):
+        """The lines in view changed (for the line position)."""
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, LogView.Moved)
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.source: LineSource = MemoryLines([], complete=True)
         self.wrap = False
+        self.line_numbers = False
         self.needle = ""
         self.current: int | None = None  # the line of the current search match
         self._cache: OrderedDict[int, Text] = OrderedDict()
@@ -85,7 +92,9 @@ class LogView(ScrollView, can_focus=True):
         return len(self._rows) if self._rows is not None else len(self.source)
 
     def _resize(self) -> None:
-        width = self.text_width if self.wrap else max(self.size.width, self._widest())
+        # Not wider than the view unless a line is (the view's width here counts no scrollbar).
+        numbers = self.number_width
+        width = self.text_width + numbers if self.wrap else max(self.text_width, self._widest()) + numbers
         self.virtual_size = Size(width, self.total_rows)
 
     def _widest(self) -> int:
@@ -127,9 +136,36 @@ class LogView(ScrollView, can_focus=True):
         return True
 
     @property
+    def number_width(self) -> int:
+        """The cells the line numbers take (with a space after them), 0 when they are off."""
+        return len(str(len(self.source))) + 1 if self.line_numbers else 0
+
+    @property
     def text_width(self) -> int:
-        """The cells a line of the log gets (the view without its scrollbar)."""
-        return max(10, self.scrollable_content_region.width)
+        """The cells a line of the log gets (the view without its scrollbar and line numbers)."""
+        return max(10, self.scrollable_content_region.width - self.number_width)
+
+    def set_line_numbers(self, on: bool) -> None:
+        top_line = self._line_at(int(self.scroll_y))
+        self.line_numbers = on
+        if self.wrap:
+            self._build_rows()
+        self._resize()
+        if self.follow:
+            self.scroll_end(animate=False, immediate=True)
+        else:
+            self.scroll_to(y=self._row_of(top_line), animate=False, immediate=True)
+        self.refresh()
+
+    @property
+    def top_line(self) -> int:
+        """The log's line at the top of the view."""
+        return self._line_at(int(self.scroll_y))
+
+    @property
+    def bottom_line(self) -> int:
+        """The log's last line in view (or partly in view)."""
+        return self._line_at(min(self.total_rows - 1, int(self.scroll_y) + self.scrollable_content_region.height - 1))
 
     def _build_rows(self) -> None:
         width = self.text_width
@@ -184,10 +220,19 @@ class LogView(ScrollView, can_focus=True):
     # --- rendering -------------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width  # not under the scrollbar
         row = int(self.scroll_y) + y
         if row >= self.total_rows:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(self.scrollable_content_region.width, self.rich_style)
+        strip = self._render_text(row)
+        if self.line_numbers:
+            index, first = (self._rows[row][0], self._rows[row][1] == 0) if self._rows is not None else (row, True)
+            number = f"{index + 1:>{self.number_width - 1}} " if first else " " * self.number_width
+            style = self.rich_style + Style(dim=True)
+            strip = Strip([Segment(number, style), *strip], self.number_width + strip.cell_length)
+        return strip
+
+    def _render_text(self, row: int) -> Strip:
+        width = self.text_width if self.line_numbers else self.scrollable_content_region.width  # not under the bar
         if self._rows is not None:
             index, start = self._rows[row]
             following = self._rows[row + 1] if row + 1 < len(self._rows) else None
@@ -222,6 +267,7 @@ class LogView(ScrollView, can_focus=True):
             self.post_message(self.ReachedTop())
         if not self.wrap:
             self._resize()
+        self.post_message(self.Moved())
 
     def watch_follow(self, follow: bool) -> None:
         if follow:
