@@ -204,7 +204,6 @@ class BuildScreen(HydraScreen):
             text.append_text(safe(f"{c.project}:{c.jobset}:{c.job}"))
             text.append("  ")
             text.append_text(state_text(c.state))
-        text.append("  (f opens it)", style="bright_black")
         return text
 
     # --- steps -----------------------------------------------------------------------------------
