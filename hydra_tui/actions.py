@@ -165,7 +165,11 @@ class Actions:
     async def _refresh(self, action: Action) -> None:
         cache = self.service.cache
         if action.project:
-            for key in (("jobsets", action.project), ("jobset", action.project, action.jobset)):
+            for key in (
+                ("jobsets", action.project),
+                ("jobset", action.project, action.jobset),
+                ("jobset_errors", action.project, action.jobset),
+            ):
                 cache.invalidate(key)
             cache.invalidate(("evals", action.project, action.jobset, 1))
         if action.build_id:

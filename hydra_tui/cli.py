@@ -132,8 +132,41 @@ def _logout(args: list[str]) -> int:
     return 0
 
 
+#: The subcommands, which take the global options too (before or after their name, as with git, gh, kubectl).
+SUBCOMMANDS = ("demo-server", "logout", "report", "watch", "status", "job")
+#: Subcommands that never write: --read-only before them is true already, and dropped.
+READ_ONLY_SUBCOMMANDS = ("report", "watch", "status", "job")
+GLOBAL_WITH_VALUE = ("--url", "--profile", "--config")
+GLOBAL_FLAGS = ("--insecure", "--demo", "--read-only")
+
+
+def split_globals(args: list[str]) -> tuple[str | None, list[str]]:
+    """`hydra-tui [GLOBAL OPTIONS] SUBCOMMAND ARGS` as (SUBCOMMAND, its arguments with the global options put
+    after its name); (None, args) when there is no subcommand (the dashboard)."""
+    lead: list[str] = []
+    i = 0
+    while i < len(args):
+        name = args[i].split("=", 1)[0]
+        if name in GLOBAL_WITH_VALUE:
+            step = 1 if "=" in args[i] else 2
+            lead += args[i : i + step]
+            i += step
+        elif args[i] in GLOBAL_FLAGS:
+            lead.append(args[i])
+            i += 1
+        else:
+            break
+    if i < len(args) and args[i] in SUBCOMMANDS:
+        command = args[i]
+        if command in READ_ONLY_SUBCOMMANDS:
+            lead = [a for a in lead if a != "--read-only"]
+        return command, lead + args[i + 1 :]
+    return None, args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
+    command, rest = split_globals(list(sys.argv[1:] if argv is None else argv))
+    args = [command, *rest] if command is not None else rest
     try:
         if args and args[0] == "demo-server":
             return _demo_server(args[1:])

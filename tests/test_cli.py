@@ -46,3 +46,35 @@ def test_logout_all(tmp_path) -> None:
         env={"XDG_STATE_HOME": str(tmp_path), "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
     )
     assert done.returncode == 0 and "No saved logins" in done.stdout
+
+
+def test_split_globals() -> None:
+    from hydra_tui.cli import split_globals
+
+    assert split_globals(["--url", "U", "watch", "p:j", "--plain"]) == ("watch", ["--url", "U", "p:j", "--plain"])
+    assert split_globals(["--url=U", "--insecure", "--read-only", "report", "p:j"]) == (
+        "report",
+        ["--url=U", "--insecure", "p:j"],
+    )
+    assert split_globals(["--profile", "work", "logout"]) == ("logout", ["--profile", "work"])
+    # No subcommand: the dashboard, arguments untouched (a project may be called like an option's value).
+    assert split_globals(["--url", "U", "nixpkgs:trunk"]) == (None, ["--url", "U", "nixpkgs:trunk"])
+    assert split_globals(["--url", "watch"]) == (None, ["--url", "watch"])
+
+
+def test_global_options_before_the_subcommand(demo, tmp_path) -> None:
+    """`hydra-tui --url URL watch …` and `… report …` run against that server, as with git, gh and kubectl."""
+    env = {"XDG_STATE_HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path), "HOME": str(tmp_path)}
+    env["PATH"] = "/usr/bin:/bin"
+    common = {"capture_output": True, "text": True, "timeout": 60, "env": env}
+    done = subprocess.run(
+        [sys.executable, "-m", "hydra_tui", "--url", demo.url, "report", "hello:main", "--format", "json"], **common
+    )
+    assert done.returncode == 0, done.stderr
+    assert '"eval"' in done.stdout or '"evaluation"' in done.stdout
+    done = subprocess.run(
+        [sys.executable, "-m", "hydra_tui", f"--url={demo.url}", "watch", "hello:main", "--plain", "--timeout", "1"],
+        **common,
+    )
+    assert "unrecognized" not in done.stderr and done.returncode in (0, 1, 3, 124), done.stderr
+    assert "eval 1044" in done.stdout

@@ -510,9 +510,9 @@ class HydraClient:
     async def jobset(self, project: str, jobset: str, *, background: bool = False) -> Jobset:
         return await self._get_model(Jobset, f"/jobset/{_seg(project)}/{_seg(jobset)}", background=background)
 
-    async def jobset_errors(self, project: str, jobset: str) -> Jobset:
+    async def jobset_errors(self, project: str, jobset: str, *, background: bool = False) -> Jobset:
         """The jobset with its real `errormsg` (plain `/jobset/P/J` always says `""` since 2024)."""
-        return await self._get_model(Jobset, f"/jobset/{_seg(project)}/{_seg(jobset)}/errors")
+        return await self._get_model(Jobset, f"/jobset/{_seg(project)}/{_seg(jobset)}/errors", background=background)
 
     async def evals(self, project: str, jobset: str, page: int = 1) -> EvalsPage:
         """A page of evaluations. On nixpkgs a page carries ~5 million build ids (~50 MB); they are counted

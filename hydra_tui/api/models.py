@@ -198,12 +198,9 @@ class JobsetOverview(HydraModel):
 
     @property
     def has_error(self) -> bool:
-        # `haserrormsg` is always false on Hydra since 2024-04, so an error time counts too.
-        return (
-            self.haserrormsg
-            or bool(self.fetcherrormsg)
-            or (self.errortime is not None and (self.lastcheckedtime is None or self.errortime >= self.lastcheckedtime))
-        )
+        """Whether this row tells of an error. Only a fetch error or (before 2024) `haserrormsg` can: Hydra writes
+        `errortime` with every evaluation, errors or not, so the times say nothing; `/jobset/P/J/errors` does."""
+        return self.haserrormsg or bool(self.fetcherrormsg)
 
 
 # --- evaluations ------------------------------------------------------------------------------------

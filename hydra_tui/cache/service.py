@@ -63,6 +63,11 @@ def _compare_pace(value: Any) -> float:
     return 300
 
 
+def _steps_pace(value: Any) -> float:
+    """A build's steps change while some run (every 10 s then); failed ones stay as they are."""
+    return 10 if getattr(value, "running", None) else 300
+
+
 def _build_pace(value: Any) -> float:
     if isinstance(value, Build) and not value.finished:
         return 5 if value.state is BuildState.RUNNING else 15
@@ -130,7 +135,7 @@ class DataService:
         if kind == "jobset":
             return key, lambda: c.jobset(args[0], args[1], background=background), steady(60)
         if kind == "jobset_errors":
-            return key, lambda: c.jobset_errors(args[0], args[1]), steady(120)
+            return key, lambda: c.jobset_errors(args[0], args[1], background=background), steady(60)
         if kind == "evals":
             return key, lambda: c.evals(args[0], args[1], args[2]), steady(30 if args[2] == 1 else 300)
         if kind == "eval":
@@ -151,7 +156,7 @@ class DataService:
                 _compare_pace,
             )
         if kind == "build_steps":
-            return key, lambda: c.build_steps(args[0], background=background), steady(300)
+            return key, lambda: c.build_steps(args[0], background=background), _steps_pace
         if kind == "eval_job":  # (eval id, job name) → build id or None
             return key, lambda: c.eval_job(args[0], args[1]), steady(300)
         if kind == "eval_summaries":  # (project, jobset, page): one request for a page's counts, not one an eval

@@ -236,10 +236,9 @@ class World:
         self.pending = [p for p in self.pending if p.at > now]
         for p in due:
             jobset = self.projects[p.project].jobsets[p.jobset]
-            self._new_eval(jobset, at=int(p.at), live=True)
+            self._new_eval(jobset, at=int(p.at), live=True)  # writes errormsg, errortime and lastcheckedtime
             jobset.starttime = None
             jobset.triggertime = None
-            jobset.lastcheckedtime = int(p.at)
             if jobset.enabled == 2:
                 jobset.enabled = 0
 
@@ -285,10 +284,8 @@ class World:
             self._new_eval(staging, at=t0 - (4 - k) * 7200, live=False)
         self._new_eval(staging, at=t0 - 300, live=True)
         broken = self._jobset(hello, "broken", "a jobset whose evaluation fails", jobs=data.HELLO_JOBS[:3])
-        self._new_eval(broken, at=t0 - 5 * 86400, live=False).has_error = True
-        broken.errormsg = data.ERROR_TEXT
-        broken.errortime = t0 - 900
-        broken.lastcheckedtime = t0 - 900
+        self._evaluated(broken, self._new_eval(broken, at=t0 - 5 * 86400, live=False), errors=data.ERROR_TEXT)
+        broken.lastcheckedtime = t0 - 900  # checked since: nothing changed, so only lastcheckedtime moved
         hidden_js = self._jobset(
             hello, "pr-1234", "a hidden pull-request jobset", jobs=data.HELLO_JOBS[:2], visible=False
         )
@@ -314,6 +311,12 @@ class World:
         secret = self._project("infra-secrets", "Infrastructure", "Hidden from the project list", hidden=True)
         sj = self._jobset(secret, "deploy", "", jobs=("deploy",))
         self._new_eval(sj, at=t0 - 86400, live=False)
+
+        # Every jobset that Hydra checks was checked half an hour ago at the latest, finding nothing new.
+        for project in self.projects.values():
+            for jobset in project.jobsets.values():
+                if jobset.checkinterval and jobset.enabled and project.enabled:
+                    jobset.lastcheckedtime = max(jobset.lastcheckedtime or 0, t0 - 1800)
 
     def _project(self, name: str, displayname: str, description: str = "", homepage: str = "", **kw: Any) -> Project:
         project = Project(name=name, displayname=displayname, description=description, homepage=homepage, **kw)
@@ -346,7 +349,6 @@ class World:
                     "emailresponsible": False,
                 },
             }
-        jobset.lastcheckedtime = self.t0 - 1800
         project.jobsets[name] = jobset
         return jobset
 
@@ -454,7 +456,18 @@ class World:
         ev.build_ids = ids
         self.evals[eval_id] = ev
         jobset.evals.append(eval_id)
+        self._evaluated(jobset, ev)
         return ev
+
+    @staticmethod
+    def _evaluated(jobset: Jobset, ev: Eval, errors: str = "") -> None:
+        """What hydra-eval-jobset writes with every evaluation, errors or not: the evaluation errors ("" for none)
+        and their time, then the check time. (A later check that finds nothing new moves only lastcheckedtime;
+        `haserrormsg` is false on Hydra since 2024, so nothing but `/jobset/P/J/errors` tells of the errors.)"""
+        ev.has_error = bool(errors)
+        jobset.errormsg = errors
+        jobset.errortime = ev.timestamp
+        jobset.lastcheckedtime = ev.timestamp
 
     def _big_eval(self, jobset: Jobset, k: int, at: int) -> None:
         eval_id = self._next_eval
@@ -474,6 +487,7 @@ class World:
         self.evals[eval_id] = ev
         self.big_evals.append(eval_id)
         jobset.evals.append(eval_id)
+        self._evaluated(jobset, ev)
 
     # --- lookups ---------------------------------------------------------------------------------
 

@@ -55,6 +55,13 @@ class LineSource:
                 return i
         return None
 
+    def matching_lines(self, needle: str) -> list[int]:
+        """Every line whose text, colours removed, contains `needle` (case-insensitive), in order."""
+        if not needle:
+            return []
+        needle = needle.lower()
+        return [i for i in range(len(self)) if needle in plain_line(self.line(i)).lower()]
+
     def first_error(self) -> int | None:
         for i in range(len(self)):
             if ERROR_LINE.search(plain_line(self.line(i))):
@@ -164,6 +171,29 @@ class FileLines(LineSource):
                         return line
                     pos = self.offsets[line + 1]
         return None
+
+    def matching_lines(self, needle: str) -> list[int]:
+        """The bytes searched in C, each candidate line confirmed on its text without escape sequences."""
+        mapped = self._map() if needle else None
+        if mapped is None:
+            return []
+        sgr = rb"(?:\x1b\[[0-9;:]*m)*"
+        pattern = re.compile(sgr.join(re.escape(ch.encode()) for ch in needle), re.IGNORECASE)
+        lowered = needle.lower()
+        found: list[int] = []
+        with mapped:
+            pos = 0
+            while True:
+                match = pattern.search(mapped, pos)
+                if match is None:
+                    break
+                line = self._line_of(match.start())
+                if line >= len(self):
+                    break
+                if lowered in plain_line(self.line(line)).lower():
+                    found.append(line)
+                pos = self.offsets[line + 1]
+        return found
 
     def search(self, needle: str, start: int, *, backwards: bool = False) -> int | None:
         if not needle or not len(self):

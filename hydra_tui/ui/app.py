@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from hydra_tui.actions import Action, Actions, ReadOnlyError
-from hydra_tui.api.errors import ForbiddenError, HydraError, LoginRequiredError
+from hydra_tui.api.errors import ForbiddenError, HydraError, LoginRequiredError, NotFoundError
 from hydra_tui.auth import Auth, CredentialError
 from hydra_tui.cache.service import DataService
 from hydra_tui.config import Profile, state_dir
@@ -139,14 +139,52 @@ class HydraApp(App[int]):
         self.push_screen(JobsetScreen(project, jobset))
 
     def open_eval(self, eval_id: int, project: str | None = None, jobset: str | None = None) -> None:
+        """The evaluation's screen. Without its jobset (an id from the palette), once the server has said that
+        the evaluation exists, and with the jobset it belongs to."""
         from hydra_tui.ui.screens.eval_builds import EvalBuildsScreen
 
-        self.push_screen(EvalBuildsScreen(eval_id, project, jobset))
+        if project is None:
+            self._open_eval_checked(eval_id)
+        else:
+            self.push_screen(EvalBuildsScreen(eval_id, project, jobset))
+
+    @work(group="open-eval", exclusive=True, exit_on_error=False)
+    async def _open_eval_checked(self, eval_id: int) -> None:
+        from hydra_tui.ui.screens.eval_builds import EvalBuildsScreen
+
+        key = ("compare", eval_id, None, "", False)  # what the screen reads first: asked once, kept for it
+        entry = await self.service.get(*key)
+        if isinstance(entry.error, NotFoundError) and not entry.has_value:
+            self.service.cache.entries.pop(key, None)
+            host = self.service.client.base_url.split("://", 1)[-1]
+            self.notify(
+                f"There is no evaluation {eval_id} on {host}.", title="Not found", severity="warning", markup=False
+            )
+            return
+        self.push_screen(EvalBuildsScreen(eval_id))
 
     def open_build(self, build_id: int) -> None:
+        """The build's screen, once the server has said the build exists (an id typed in the palette may not):
+        an unknown id is a toast, with no screen and no error kept in the cache."""
         from hydra_tui.ui.screens.build import BuildScreen
 
-        self.push_screen(BuildScreen(build_id))
+        entry = self.service.cache.peek(("build", build_id))
+        if entry is not None and entry.has_value:
+            self.push_screen(BuildScreen(build_id))
+        else:
+            self._open_build_checked(build_id)
+
+    @work(group="open-build", exclusive=True, exit_on_error=False)
+    async def _open_build_checked(self, build_id: int) -> None:
+        from hydra_tui.ui.screens.build import BuildScreen
+
+        entry = await self.service.get("build", build_id)
+        if isinstance(entry.error, NotFoundError) and not entry.has_value:
+            self.service.cache.entries.pop(("build", build_id), None)
+            host = self.service.client.base_url.split("://", 1)[-1]
+            self.notify(f"There is no build {build_id} on {host}.", title="Not found", severity="warning", markup=False)
+            return
+        self.push_screen(BuildScreen(build_id))  # other errors: the screen says what is wrong and retries
 
     def open_job(self, project: str, jobset: str, job: str) -> None:
         from hydra_tui.job.names import JobRef

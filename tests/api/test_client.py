@@ -24,7 +24,15 @@ async def test_projects_and_jobsets(client: HydraClient) -> None:
     assert "pr-1234" not in overview  # hidden jobsets are only for the owner
     main = overview["main"]
     assert main.nrtotal == main.nrscheduled + main.nrsucceeded + main.nrfailed > 0
-    assert overview["broken"].has_error
+    # As on a real Hydra: errortime is written with every evaluation (errors or not), a later check that finds
+    # nothing new moves only lastcheckedtime, and haserrormsg is false. So the overview cannot tell of errors.
+    broken, ok = overview["broken"], overview["flake"]
+    assert not broken.haserrormsg and not broken.has_error and not ok.has_error
+    assert broken.errortime is not None and broken.lastcheckedtime > broken.errortime
+    assert ok.errortime is not None and ok.errortime == max(
+        e.timestamp for e in (await client.evals("hello", "flake")).evals
+    )
+    assert (await client.jobset_errors("hello", "flake")).errormsg == ""
 
 
 async def test_jobset_states_and_errors(client: HydraClient) -> None:

@@ -36,9 +36,10 @@ def hostile(world) -> None:
     p = world._project("evil", "Evil " + EVIL, "desc " + EVIL)
     world._project("evil2" + EVIL, "Evil two " + EVIL, "")
     js = world._jobset(p, "js", "jobset " + EVIL, jobs=("hostile" + EVIL, "plain"), systems=("x86_64-linux",))
+    ev = world._new_eval(js, at=world.t0 - 100, live=False)
+    # The evaluation had errors (hydra-eval-jobset writes them, and their time, with every evaluation).
     js.errormsg = "error: \x1b[31;1mboom\x1b[0m " + EVIL
     js.errortime = T0 - 10
-    ev = world._new_eval(js, at=world.t0 - 100, live=False)
     for build_id in ev.build_ids:
         b = world.builds[build_id]
         b.outcome, b.start_at, b.finish_at = 0, T0 - 90, T0 - 50

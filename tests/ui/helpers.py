@@ -72,3 +72,9 @@ def screen_ready(app: object, cls: type) -> bool:
     """The app shows a screen of this class, composed and mounted (its widgets can be queried)."""
     screen = app.screen  # type: ignore[attr-defined]
     return isinstance(screen, cls) and screen.is_mounted and bool(screen.children)
+
+
+def screen_lines(app: object) -> list[str]:
+    """Every line of the terminal as the user sees it (the screen composited: docked boxes, borders, overlaps)."""
+    strips = app.screen._compositor.render_strips()  # type: ignore[attr-defined]
+    return [strip.text for strip in strips]

@@ -11,7 +11,7 @@ from hydra_tui.demo.runner import DemoServer
 from hydra_tui.ui.screens.build import BuildScreen
 from hydra_tui.ui.screens.jobset import JobsetScreen
 from hydra_tui.ui.screens.modals import ActionLogScreen, ConfirmScreen, LoginScreen
-from tests.ui.helpers import make_app, screen_ready, wait_for
+from tests.ui.helpers import make_app, screen_lines, screen_ready, wait_for
 
 FAILED = 101586  # the showcase evaluation's failed build
 QUEUED = 101585
@@ -73,12 +73,16 @@ async def test_cancel_and_bump_with_configured_credentials(demo: DemoServer, clo
     app = make_app(demo.url, clock, profile=profile)
     async with app.run_test(size=(100, 30)) as pilot:
         await open_build(app, pilot, QUEUED)
-        await pilot.press("C", "y")
-        await wait_for(pilot, lambda: bool(app.actions.log))
-        assert demo.world.build(QUEUED).status(clock.now()) == 4
         await pilot.press("B", "y")
-        await wait_for(pilot, lambda: len(app.actions.log) == 2)
+        await wait_for(pilot, lambda: bool(app.actions.log))
         assert app.actions.log[-1].ok and demo.world.build(QUEUED).priority > 100
+        await pilot.press("C", "y")
+        await wait_for(pilot, lambda: len(app.actions.log) == 2)
+        assert demo.world.build(QUEUED).status(clock.now()) == 4
+        # Cancelled is finished: no more cancel or bump, restart instead.
+        await wait_for(pilot, lambda: app.screen.build.finished)
+        await pilot.pause()
+        assert "B Bump" not in screen_lines(app)[-1] and "R Restart" in screen_lines(app)[-1]
 
 
 async def test_push_with_force_choice(demo: DemoServer, clock) -> None:
@@ -136,11 +140,18 @@ async def test_read_only_disables_actions(demo: DemoServer, clock) -> None:
     app = make_app(demo.url, clock, profile=profile, read_only=True)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await open_build(app, pilot, FAILED)
+        await pilot.pause()
+        # No action key is offered, and the status line says why.
+        footer = " ".join(screen_lines(app)[-2:])
+        assert "read-only" in footer and "Restart" not in footer and "Log" in footer
         await pilot.press("R")
         await pilot.pause(0.05)
         assert not isinstance(app.screen, ConfirmScreen)
-        assert any("read-only" in n.message for n in app._notifications)
         assert demo.world.build(FAILED).status(clock.now()) == 1
+        app.open_jobset("hello", "main")
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen))
+        await pilot.pause()
+        assert "Evaluate" not in " ".join(screen_lines(app)[-2:])
         await pilot.press("A")
         await wait_for(pilot, lambda: screen_ready(app, ActionLogScreen))
         assert "Read-only" in " ".join(str(s.render()) for s in app.screen.query("Static"))
@@ -153,9 +164,35 @@ async def test_action_log_lists_every_write(demo: DemoServer, clock) -> None:
         await open_build(app, pilot, FAILED)
         await pilot.press("R", "y")
         await wait_for(pilot, lambda: len(app.actions.log) == 1)
+        await wait_for(pilot, lambda: app.screen.build.state is BuildState.QUEUED)
         await pilot.press("C", "y")  # the build is queued again now: cancel works
         await wait_for(pilot, lambda: len(app.actions.log) == 2)
         await pilot.press("A")
         await wait_for(pilot, lambda: screen_ready(app, ActionLogScreen))
         text = " ".join(str(s.render()) for s in app.screen.query("Static"))
         assert "Restart build" in text and "Cancel build" in text and "build 101586" in text
+
+
+async def test_only_the_actions_the_build_state_allows(demo: DemoServer, clock) -> None:
+    """A finished build can be restarted, not cancelled or bumped; a queued one the other way round. Keys that
+    cannot work are neither shown nor run (no "server error… will retry")."""
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await open_build(app, pilot, FAILED)
+        await pilot.pause()
+        footer = screen_lines(app)[-1]
+        assert "R Restart" in footer and "C Cancel" not in footer and "B Bump" not in footer
+        await pilot.press("C")
+        await pilot.press("B")
+        await pilot.pause(0.05)
+        assert not isinstance(app.screen, ConfirmScreen) and "read-only" not in screen_lines(app)[-2]
+        app.pop_screen()
+        await open_build(app, pilot, QUEUED)
+        await pilot.pause()
+        footer = screen_lines(app)[-1]
+        assert "R Restart" not in footer and "C Cancel" in footer and "B Bump" in footer
+        await pilot.press("R")
+        await pilot.pause(0.05)
+        assert not isinstance(app.screen, ConfirmScreen)
+        await pilot.press("C")
+        await wait_for(pilot, lambda: screen_ready(app, ConfirmScreen))

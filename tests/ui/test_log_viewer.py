@@ -219,3 +219,181 @@ def test_file_search_and_first_error_match_the_memory_search() -> None:
         assert source.first_error() == memory.first_error() == 1234
     finally:
         source.close()
+
+
+LONG = [
+    *(f"L{n:02d}:" + "abcdefghij" * 15 + f"END{n:02d}" for n in range(40)),
+    "\x1b[32m" + "g" * 150 + "\x1b[0m" + "ENDG",
+    "tab\there" + "t" * 140 + "ENDT",
+    "宽" * 70 + "ENDW",
+    "LAST",
+]
+
+
+def long_lines_log(world) -> None:
+    original = world.log
+
+    def log(b):
+        if b.id == 101586:
+            yield from LONG
+        else:
+            yield from original(b)
+
+    world.log = log
+
+
+async def test_wrap_keeps_every_character_and_line_and_l_scrolls_right(clock) -> None:
+    from tests.ui.helpers import screen_lines
+
+    with DemoServer(clock=clock, start=clock.now(), configure=long_lines_log) as demo:
+        app = make_app(demo.url, clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.open_log(101586)
+            await wait_for(pilot, lambda: screen_ready(app, LogScreen) and app.screen.loaded)
+            view = app.screen.query_one(LogView)
+            await wait_for(pilot, lambda: len(view.source) == len(LONG))
+            # Not wrapped: l scrolls right as h scrolls left.
+            await pilot.press("l", "l")
+            assert view.scroll_x == 16
+            await pilot.press("h")
+            assert view.scroll_x == 8
+            await pilot.press("w")
+            await pilot.pause()
+            assert view.wrap and view.scroll_x == 0
+
+            def rows() -> list[str]:
+                region = view.scrollable_content_region
+                return [row[region.x : region.right].rstrip() for row in screen_lines(app)[region.y : region.bottom]]
+
+            def shown() -> str:
+                return "".join(rows())
+
+            # The end of the log, as the user sees it: every character of the last lines, the very last one too.
+            text = shown()
+            for line in ("g" * 150 + "ENDG", "t" * 140 + "ENDT", "宽" * 70 + "ENDW", "LAST"):
+                assert line in text, (line, text)
+            assert text.endswith("LAST")
+            # Scrolled up through the whole log, every line is there whole.
+            by_row: dict[int, str] = {}
+            height = view.scrollable_content_region.height
+            for top in range(0, int(view.max_scroll_y) + 1, height):
+                view.scroll_to(y=top, animate=False, immediate=True)
+                await pilot.pause()
+                by_row.update((top + n, row) for n, row in enumerate(rows()))
+            seen = "".join(by_row[n] for n in sorted(by_row))
+            for n in range(40):
+                assert f"L{n:02d}:" + "abcdefghij" * 15 + f"END{n:02d}" in seen
+
+
+def test_pager_less_gets_colours_and_opens_at_the_end(tmp_path) -> None:
+    """`o` with PAGER=less: LESS=R (unless the user set LESS) and +G; the pager really runs with them."""
+    import os
+    import stat
+
+    from hydra_tui.logs.pager import pager_command, run_pager
+
+    record = tmp_path / "record"
+    fake = tmp_path / "less"  # a "less" that writes down how it was started
+    fake.write_text(f'#!/bin/sh\nprintf "%s|" "LESS=$LESS" "$@" > {record}\n')
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    log = tmp_path / "log.txt"
+    log.write_text("\x1b[32mgreen\x1b[0m\n")
+    base = {"PATH": os.environ["PATH"]}
+
+    command = pager_command(str(log), {**base, "PAGER": str(fake)})
+    asked: list[str] = []
+    run_pager(command, ask=asked.append)
+    assert record.read_text() == f"LESS=R|+G|{log}|" and not asked
+    # The user's own LESS is theirs; PAGER unset means less.
+    assert pager_command(str(log), {**base, "PAGER": str(fake), "LESS": "FX"}).env["LESS"] == "FX"
+    unset = pager_command(str(log), base)
+    assert unset.argv == ["less", "+G", str(log)] and unset.env["LESS"] == "R" and not unset.prompt
+
+
+def test_pager_cat_prints_the_log_and_waits_for_enter(tmp_path) -> None:
+    import subprocess
+
+    from hydra_tui.logs.pager import pager_command, run_pager
+
+    log = tmp_path / "log.txt"
+    log.write_text("line one\nline two\n")
+    command = pager_command(str(log), {"PAGER": "cat", "PATH": "/usr/bin:/bin"})
+    assert command.argv == ["cat", str(log)] and "LESS" not in command.env and command.prompt
+    out: list[bytes] = []
+    asked: list[str] = []
+
+    def run(argv, **kwargs):
+        out.append(subprocess.run(argv, capture_output=True, **kwargs).stdout)
+
+    run_pager(command, run=run, ask=asked.append)
+    assert out == [b"line one\nline two\n"] and asked and "Enter" in asked[0]
+
+
+def head_text(app) -> str:
+    return str(app.screen.query_one("#head").render())
+
+
+async def test_search_says_which_match_of_how_many_and_the_line(demo: DemoServer, clock) -> None:
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.open_log(failed_build(demo))
+        await wait_for(pilot, lambda: screen_ready(app, LogScreen) and app.screen.loaded)
+        screen, view = app.screen, app.screen.query_one(LogView)
+        total = len(view.source)
+        expected = [i for i in range(total) if "warning" in view.source.line(i).lower()]
+        assert len(expected) >= 3
+        assert f"line {view.top_line + 1:,} of {total:,}" in head_text(app)
+        await pilot.press("g")  # from the top: the first match is 1/N
+        await pilot.press("slash", *"warning", "enter")
+        await wait_for(pilot, lambda: view.current is not None and screen.matches is not None)
+        assert view.current == expected[0]
+        assert f'search "warning" 1/{len(expected)}' in head_text(app)
+        await pilot.press("n", "n")
+        assert view.current == expected[2] and f"3/{len(expected)}" in head_text(app)
+        assert f"line {view.top_line + 1:,} of {total:,}" in head_text(app)
+        await pilot.press("N")
+        assert view.current == expected[1] and f"2/{len(expected)}" in head_text(app)
+        await pilot.press("N", "N")  # round to the last
+        assert view.current == expected[-1] and f"{len(expected)}/{len(expected)}" in head_text(app)
+        # Scrolling moves the line position.
+        await pilot.press("g")
+        await pilot.pause()
+        assert "line 1 of" in head_text(app)
+        await pilot.press("slash", *"zzzq", "enter")
+        await wait_for(pilot, lambda: screen.matches == [])
+        assert 'search "zzzq" no match' in head_text(app)
+
+
+async def test_line_numbers_can_be_switched_on(demo: DemoServer, clock) -> None:
+    from tests.ui.helpers import screen_lines
+
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_log(failed_build(demo))
+        await wait_for(pilot, lambda: screen_ready(app, LogScreen) and app.screen.loaded)
+        view = app.screen.query_one(LogView)
+        region = view.scrollable_content_region
+        await pilot.pause()
+
+        def rows() -> list[str]:
+            return [line[region.x : region.right] for line in screen_lines(app)[region.y : region.bottom]]
+
+        plain = rows()
+        await pilot.press("number_sign")
+        await pilot.pause()
+        numbered = rows()
+        width = len(str(len(view.source)))
+        top = view.top_line
+        for n, line in enumerate(numbered):
+            assert line[:width].strip() == str(top + n + 1)
+            assert line[width + 1 :].rstrip() == plain[n][: region.width - width - 1].rstrip()
+        assert view.follow and view.bottom_line == len(view.source) - 1  # still at the end
+        await pilot.press("w")  # wrapped: a line's next rows have no number
+        await pilot.pause()
+        wrapped = rows()
+        assert view.line_numbers and view.wrap
+        assert any(not row[:width].strip() and row[width + 1 :].strip() for row in wrapped)
+        assert wrapped[-1][:width].strip() == str(len(view.source))
+        await pilot.press("number_sign")
+        await pilot.pause()
+        assert not view.line_numbers and rows()[-1].rstrip() == plain[-1].rstrip()

@@ -42,7 +42,9 @@ async def test_projects_tree_to_build_and_back(demo: DemoServer, clock) -> None:
         labels = tree_labels(app)
         assert any("infra-secrets" in label and "(hidden)" in label for label in labels)
         assert any("patchelf" in label and "(disabled)" in label for label in labels)
-        assert any(label.startswith("broken") and "eval error" in label for label in labels)
+        # The evaluation errors only /jobset/P/J/errors tells of, read in the background for the tree.
+        await wait_for(pilot, lambda: any(x.startswith("broken") and "eval error" in x for x in tree_labels(app)))
+        assert not any(x.startswith("main") and "eval error" in x for x in tree_labels(app))
         tree = app.screen.query_one(Tree)
         main = next(n for n in app.screen.nodes.values() if n.data and n.data.jobset == "main")
         tree.move_cursor(main)
@@ -132,7 +134,9 @@ async def test_build_filters_and_failed_log(demo: DemoServer, clock) -> None:
         assert len(builds.view) == 3
         await pilot.press("enter")
         assert builds.has_focus and builds.cursor == 0
-        await pilot.press("escape")  # from the list: back
+        await pilot.press("escape")  # from the list: the applied filter goes first
+        assert len(builds.view) == 36 and isinstance(app.screen, EvalBuildsScreen)
+        await pilot.press("escape")  # then back
         await wait_for(pilot, lambda: screen_ready(app, JobsetScreen))
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen))
@@ -271,7 +275,7 @@ async def test_only_the_screen_on_display_is_polled(demo: DemoServer, clock) -> 
         app.open_build(101586)
         await wait_for(pilot, lambda: screen_ready(app, BuildScreen) and app.screen.build is not None)
         await wait_for(pilot, lambda: ("projects",) not in app.service.poller.polled_keys)
-        assert app.service.poller.polled_keys == {("build", 101586), ("log_tail", 101586)}
+        assert app.service.poller.polled_keys == {("build", 101586), ("log_tail", 101586), ("build_steps", 101586)}
         await pilot.press("question_mark")  # a modal leaves the screen in view: still polled
         await wait_for(pilot, lambda: screen_ready(app, HelpScreen))
         assert ("build", 101586) in app.service.poller.polled_keys
@@ -326,6 +330,47 @@ async def test_filter_with_no_match_says_so(demo: DemoServer, clock) -> None:
         await wait_for(pilot, lambda: any(label.startswith("main") for label in tree_labels(app)))
         await pilot.press("slash", *"zzz")
         message = app.screen.query_one("#message", Static)
-        assert tree_labels(app) == [] and "No project or jobset matches 'zzz'" in str(message.render())
+        assert tree_labels(app) == []
+        # Once the jobsets of every project were looked at.
+        await wait_for(pilot, lambda: "No project or jobset name matches 'zzz'" in str(message.render()), timeout=40)
         await pilot.press("escape")
         assert tree_labels(app) and message.has_class("-hidden")
+
+
+async def test_an_unknown_build_or_evaluation_is_a_toast_not_a_screen(demo: DemoServer, clock) -> None:
+    """A 404 says what was not found; it opens no screen and is no connection state (nothing turns stale)."""
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: any(label.startswith("main") for label in tree_labels(app)))
+        app.open_build(999_999)
+        await wait_for(pilot, lambda: any("999999" in n.message for n in app._notifications))
+        app.open_eval(98_765)
+        await wait_for(pilot, lambda: any("98765" in n.message for n in app._notifications))
+        messages = [n.message for n in app._notifications]
+        assert "There is no build 999999 on 127.0.0.1" in messages[0] and "no evaluation 98765" in messages[1]
+        assert isinstance(app.screen, ProjectsScreen) and len(app.screen_stack) == 2
+        status = app.screen.query_one(StatusLine)
+        status.update_status()
+        assert "stale" not in str(status.render()) and "live" in str(status.render())
+        # A known one opens as before.
+        app.open_build(101586)
+        await wait_for(pilot, lambda: screen_ready(app, BuildScreen) and app.screen.build is not None)
+
+
+async def test_jobset_shows_its_evaluation_errors_whatever_the_times_say(demo: DemoServer, clock) -> None:
+    """hello:broken was checked after its failing evaluation (lastcheckedtime > errortime, haserrormsg false, as
+    on a real Hydra): its screen asks /jobset/P/J/errors anyway, once, and shows them."""
+    overview = next(j for j in demo.world.projects["hello"].jobsets.values() if j.name == "broken")
+    assert overview.lastcheckedtime > overview.errortime
+    app = make_app(demo.url, clock, "hello:broken")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen))
+        box = app.screen.query_one("#error")
+        await wait_for(pilot, lambda: box.has_class("-shown"))
+        assert "callPackag" in static_text(app.screen.query_one("#error-text", Static))
+        assert ("jobset_errors", "hello", "broken") in app.service.poller.polled_keys
+        assert ("jobset", "hello", "broken") not in app.service.poller.polled_keys  # one request, not two
+        app.pop_screen()
+        app.open_jobset("hello", "main")
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen) and app.screen.jobset is not None)
+        assert not app.screen.query_one("#error").has_class("-shown")

@@ -221,3 +221,58 @@ def test_job(snap_compare, snapshot_demo: DemoServer, size) -> None:
     assert snap_compare(
         _app(snapshot_demo, "hello:main:hello.x86_64-darwin"), terminal_size=size, run_before=_job_ready
     )
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_filter_box_shows_what_is_typed(snap_compare, snapshot_demo: DemoServer, size) -> None:
+    async def ready(pilot) -> None:
+        await _projects_ready(pilot)
+        await pilot.press("slash", *"tru")
+        await wait_for(pilot, lambda: tree_labels(pilot.app) and tree_labels(pilot.app)[0].startswith("nixpkgs"))
+        await wait_for(pilot, lambda: pilot.app.screen.query_one("#message").has_class("-hidden"), timeout=40)
+
+    assert snap_compare(_app(snapshot_demo), terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_build_dependency_failure(snap_compare, snapshot_demo: DemoServer, size) -> None:
+    async def ready(pilot) -> None:
+        pilot.app.open_build(101541)
+        await wait_for(pilot, lambda: screen_ready(pilot.app, BuildScreen) and pilot.app.screen.culprit is not None)
+        await wait_for(pilot, lambda: pilot.app.screen.query_one("#logbox").has_class("-shown"))
+
+    assert snap_compare(_app(snapshot_demo), terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_build_running(snap_compare, snapshot_demo: DemoServer, size) -> None:
+    async def ready(pilot) -> None:
+        pilot.app.open_build(101587)
+        await wait_for(pilot, lambda: screen_ready(pilot.app, BuildScreen) and pilot.app.screen.steps is not None)
+        await wait_for(pilot, lambda: pilot.app.screen.query_one("#logbox").has_class("-shown"))
+
+    assert snap_compare(_app(snapshot_demo), terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_log_line_numbers_and_search_position(snap_compare, snapshot_demo: DemoServer, size) -> None:
+    from hydra_tui.ui.screens.log import LogScreen
+
+    async def ready(pilot) -> None:
+        pilot.app.open_log(101586)
+        await wait_for(pilot, lambda: screen_ready(pilot.app, LogScreen) and pilot.app.screen.loaded)
+        await pilot.press("g", "number_sign", "slash", *"warning", "enter")
+        await wait_for(pilot, lambda: pilot.app.screen.matches is not None and pilot.app.screen.view.current)
+        await pilot.press("n")
+
+    assert snap_compare(_app(snapshot_demo), terminal_size=size, run_before=ready)
+
+
+def test_read_only_status_line(snap_compare, snapshot_demo: DemoServer) -> None:
+    async def ready(pilot) -> None:
+        pilot.app.open_build(101586)
+        await wait_for(pilot, lambda: screen_ready(pilot.app, BuildScreen) and pilot.app.screen.steps is not None)
+        await wait_for(pilot, lambda: pilot.app.screen.query_one("#logbox").has_class("-shown"))
+
+    app = make_app(SHOWN_URL, FrozenClock(T0), transport=PortMap(SHOWN_PORT, snapshot_demo.port), read_only=True)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=ready)

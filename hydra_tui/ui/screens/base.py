@@ -21,19 +21,33 @@ if TYPE_CHECKING:
     from hydra_tui.ui.app import HydraApp
 
 
-class FilterBox(Input):
-    """The `/` filter: typing filters the list; Enter goes back to the list on the first match."""
+class LineInput(Input):
+    """A one-line input docked at the top of a screen: no border, focused or not (Input's focused border is
+    three lines tall and would leave no room for the text), hidden until it has the class `-active`."""
 
     DEFAULT_CSS = """
-    FilterBox, FilterBox:focus { dock: top; height: 1; border: none; padding: 0 1; display: none; }
-    FilterBox.-active { display: block; }
+    LineInput, LineInput:focus, LineInput.-textual-compact { dock: top; height: 1; border: none; padding: 0 1; }
+    LineInput { display: none; }
+    LineInput.-active { display: block; }
     """
+
+    def __init__(self, *, placeholder: str = "", id: str | None = None) -> None:
+        super().__init__(placeholder=placeholder, id=id, compact=True)
+
+
+class FilterBox(LineInput):
+    """The `/` filter: typing filters the list; Enter goes back to the list on the first match."""
+
     BINDINGS = [Binding("escape", "close", "Close filter", show=False)]
 
     def action_close(self) -> None:
         self.value = ""
         self.remove_class("-active")
         self.screen.focus_list()  # type: ignore[attr-defined]
+
+
+#: The screens' actions that write to the server (see hydra_tui.actions): hidden in a read-only profile.
+WRITE_ACTIONS = frozenset({"build_action", "eval_action", "push"})
 
 
 class HydraScreen(Screen[None]):
@@ -104,10 +118,20 @@ class HydraScreen(Screen[None]):
             sub.resume()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A read-only profile offers no writes at all (the status line says read-only).
+        if action in WRITE_ACTIONS:
+            actions = getattr(self.app, "actions", None)
+            if actions is None or actions.read_only:
+                return False
         # A screen without a list to filter does not offer the key.
         return not (action == "filter" and self.is_mounted and not self.query(FilterBox))
 
     def action_back(self) -> None:
+        # An applied filter goes first; the next Esc goes back.
+        box = self.query(FilterBox)
+        if box and (box.first().value or box.first().has_class("-active")):
+            box.first().action_close()
+            return
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
 

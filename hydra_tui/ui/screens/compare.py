@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from hydra_tui.ui.screens.modals import MODAL_CSS
 from hydra_tui.ui.text import safe
+from hydra_tui.ui.widgets.lists import ListOptions
 
 DAY = -86400
 WEEK = -7 * 86400
@@ -69,7 +70,7 @@ class CompareScreen(ModalScreen[int | str | None]):
         options += [Option(safe(f"Latest of {self.project}:{name}"), id=f"jobset:{name}") for name in self.jobsets]
         with Vertical():
             yield Label(Text(f"Compare evaluation {self.eval_id} with…"), classes="title")
-            yield OptionList(*options, id="choices")
+            yield ListOptions(*options, id="choices")
             yield Input(placeholder="or an evaluation id, then Enter", id="by-id", restrict=r"[0-9]*")
             yield Static(id="error", classes="error")
             yield Static(Text("Enter chooses · Tab moves to the id box · Esc cancels", style="italic"))

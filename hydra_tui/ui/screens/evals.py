@@ -16,6 +16,7 @@ from hydra_tui.api.timefmt import ago
 from hydra_tui.cache.store import Entry
 from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message
 from hydra_tui.ui.text import counts_text, safe
+from hydra_tui.ui.widgets.lists import ListTable
 from hydra_tui.ui.widgets.status_line import StatusLine
 
 #: The columns of an evaluation table, most important first: (key, header). The counts and the change are
@@ -248,7 +249,7 @@ class EvalsScreen(EvalTableScreen):
     def compose(self) -> ComposeResult:
         yield FilterBox(placeholder="filter by id or input", id="filter")
         yield Message(Text("Loading evaluations…"), id="message")
-        yield DataTable(id="evals", cursor_type="row")
+        yield ListTable(id="evals", cursor_type="row")
         yield StatusLine()
         yield Footer()
 

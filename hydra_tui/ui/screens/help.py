@@ -13,6 +13,7 @@ from textual.widgets import Static
 KEY_NAMES = {
     "question_mark": "?",
     "slash": "/",
+    "number_sign": "#",
     "escape": "Esc",
     "enter": "Enter",
     "ctrl+q": "Ctrl+Q",

@@ -14,6 +14,7 @@ from hydra_tui.cache.store import Entry
 from hydra_tui.ui.screens.base import FilterBox, Message
 from hydra_tui.ui.screens.evals import EvalTableScreen, fill_eval_table
 from hydra_tui.ui.text import JOBSET_STATE_STYLE, counts_text, safe
+from hydra_tui.ui.widgets.lists import ListTable
 from hydra_tui.ui.widgets.status_line import StatusLine
 
 LATEST = 10
@@ -41,7 +42,6 @@ class JobsetScreen(EvalTableScreen):
         self.page: EvalsPage | None = None
         self.filter_text = ""
         self.summaries = {}
-        self._errors_watched = False
 
     def compose(self) -> ComposeResult:
         yield FilterBox(placeholder="filter evaluations by id or input", id="filter")
@@ -50,7 +50,7 @@ class JobsetScreen(EvalTableScreen):
             yield Static(id="info")
             with VerticalScroll(id="error"):
                 yield Static(id="error-text")
-        table: DataTable[Text] = DataTable(id="evals", cursor_type="row", zebra_stripes=False)
+        table: DataTable[Text] = ListTable(id="evals", cursor_type="row", zebra_stripes=False)
         yield table
         yield StatusLine()
         yield Footer()
@@ -58,7 +58,9 @@ class JobsetScreen(EvalTableScreen):
     def on_mount(self) -> None:
         table = self.query_one("#evals", DataTable)
         table.border_title = "Latest evaluations (e: all)"
-        self.watch_data("jobset", self.project, self.jobset_name, handler=self.on_jobset)
+        # `/jobset/P/J/errors`, always: the jobset with its evaluation errors in one request. Nothing else tells
+        # of them (Hydra writes errortime with every evaluation, and haserrormsg is false since 2024).
+        self.watch_data("jobset_errors", self.project, self.jobset_name, handler=self.on_jobset)
         self.watch_data("jobsets", self.project, handler=self.on_overview)
         self.watch_data("evals", self.project, self.jobset_name, 1, handler=self.on_evals)
         self.watch_summaries(1)
@@ -69,21 +71,20 @@ class JobsetScreen(EvalTableScreen):
         if entry.has_value:
             self.jobset = entry.value
             self.render_info()
+            self.show_errors(entry.value.errormsg, entry.value.errortime)
 
     def on_overview(self, entry: Entry) -> None:
         if entry.has_value:
             self.overview = next((j for j in entry.value if j.name == self.jobset_name), None)
             self.render_info()
-            if self.overview is not None and self.overview.has_error and not self._errors_watched:
-                self._errors_watched = True
-                self.watch_data("jobset_errors", self.project, self.jobset_name, handler=self.on_errors)
 
-    def on_errors(self, entry: Entry) -> None:
+    def show_errors(self, errormsg: str, errortime: int | None) -> None:
         box = self.query_one("#error")
-        if entry.has_value and entry.value.errormsg:
+        if errormsg:
             box.add_class("-shown")
-            box.border_title = "Evaluation error"
-            self.query_one("#error-text", Static).update(error_text(entry.value.errormsg))
+            when = f" ({ago(errortime, self.service.clock.now())})" if errortime else ""
+            box.border_title = f"Evaluation errors{when}"
+            self.query_one("#error-text", Static).update(error_text(errormsg))
         else:
             box.remove_class("-shown")
 

@@ -1,18 +1,18 @@
 """The log viewer (`l` on a build): opens at the end at once, loads the rest on demand, follows a running build.
 
-Keys: `/` search then n / N, `e` first error line, `w` wrap, `g`/Home whole log from the top, `G`/End follow,
-`o` open in $PAGER, `b` the build's page in a browser (or its URL where there is none).
+Keys: `/` search then n / N (the head says which match of how many, and the line in view), `e` first error
+line, `w` wrap, `#` line numbers, `g`/Home whole log from the top, `G`/End follow, `o` open in $PAGER, `b` the
+build's page in a browser (or its URL where there is none).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shlex
-import subprocess
 import sys
 import tempfile
 import webbrowser
+from bisect import bisect_left, bisect_right
 
 from rich.text import Text
 from textual import work
@@ -25,9 +25,10 @@ from hydra_tui.api.models import Build
 from hydra_tui.api.status import BuildState
 from hydra_tui.cache.service import LOG_TAIL_LINES
 from hydra_tui.cache.store import Entry
+from hydra_tui.logs.pager import pager_command, run_pager
 from hydra_tui.logs.sanitize import clean
 from hydra_tui.logs.source import FileLines, LineSource, MemoryLines
-from hydra_tui.ui.screens.base import HydraScreen, Message
+from hydra_tui.ui.screens.base import HydraScreen, LineInput, Message
 from hydra_tui.ui.widgets.log_view import LogView
 from hydra_tui.ui.widgets.status_line import StatusLine
 
@@ -55,11 +56,9 @@ def merge_tail(current: LineSource, tail: list[str]) -> list[str] | None:
     return None
 
 
-class SearchBox(Input):
-    DEFAULT_CSS = """
-    SearchBox { dock: top; height: 1; border: none; padding: 0 1; display: none; }
-    SearchBox.-active { display: block; }
-    """
+class SearchBox(LineInput):
+    """The log's `/` search: Enter searches, then n / N."""
+
     BINDINGS = [Binding("escape", "close", "Close search", show=False)]
 
     def action_close(self) -> None:
@@ -76,6 +75,7 @@ class LogScreen(HydraScreen):
         Binding("N", "previous_match", "Previous"),
         Binding("e", "first_error", "First error"),
         Binding("w", "toggle_wrap", "Wrap"),
+        Binding("number_sign", "toggle_line_numbers", "Line numbers"),
         Binding("g,home", "top", "Top", show=False),
         Binding("G,end", "follow", "Follow"),
         Binding("o", "pager", "Pager"),
@@ -92,6 +92,9 @@ class LogScreen(HydraScreen):
         self.loading_whole = False
         self.loaded = False
         self.status_note = ""
+        #: The lines that match the search, in order (None: not counted yet), and what they were counted in.
+        self.matches: list[int] | None = None
+        self._counted: tuple[str, object, int] = ("", None, 0)
 
     def compose(self) -> ComposeResult:
         yield SearchBox(placeholder="search the log (Enter, then n / N)", id="search")
@@ -163,6 +166,7 @@ class LogScreen(HydraScreen):
                 source.finish()
                 self.view.set_source(source, keep_from_end=False)
         self.query_one("#message", Message).show(None)
+        self._recount()
         self.render_head()
 
     @work(group="log-whole", exclusive=True, exit_on_error=False)
@@ -182,6 +186,7 @@ class LogScreen(HydraScreen):
             self.status_note = ""
         self.view.set_source(source, keep_from_end=True)
         self.view.go_home()
+        self._recount()
         self.render_head()
 
     def on_log_view_reached_top(self, event: LogView.ReachedTop) -> None:
@@ -200,10 +205,16 @@ class LogScreen(HydraScreen):
         if self.build is not None:
             text.append(f"  {self.build.state.label}", style="")
         lines = len(view.source)
+        if lines:
+            # Where you are: the line at the top of the view, of how many.
+            text.append(f"  line {view.top_line + 1:,}", style="bold")
         if view.source.complete:
-            text.append(f"  {lines:,} lines")
+            text.append(f" of {lines:,}" if lines else "  0 lines")
         else:
-            text.append(f"  last {lines:,} lines (g: whole log)", style="yellow")
+            text.append(f" of the last {lines:,} (g: whole log)", style="yellow")
+        if view.needle:
+            text.append("  ")
+            text.append_text(self.search_position())
         if self.running:
             text.append(
                 "  ● following" if view.follow else "  ‖ paused (End follows)",
@@ -211,8 +222,6 @@ class LogScreen(HydraScreen):
             )
         if view.wrap:
             text.append("  wrap", style="cyan")
-        if view.needle:
-            text.append(f"  search: {view.needle}", style="cyan")
         if self.status_note:
             text.append(f"  {self.status_note}", style="italic")
         self.query_one("#head", Static).update(text)
@@ -230,28 +239,75 @@ class LogScreen(HydraScreen):
             event.input.remove_class("-active")
             self.view.focus()
             self.view.current = None
-            self._find(backwards=False, start=self._top_line() - 1)
+            self.matches = None
+            if event.value:
+                self._count_matches(then_go=True)
+            self.render_head()
         else:
             super().on_input_submitted(event)
 
-    def _top_line(self) -> int:
-        return self.view._line_at(int(self.view.scroll_y))
+    def search_position(self) -> Text:
+        """`search "warning" 3/17`: the match the view is on (– when on none), of how many lines match."""
+        view = self.view
+        text = Text(f'search "{view.needle}" ', style="cyan")
+        if self.matches is None:
+            text.append("counting…", style="italic")
+        elif not self.matches:
+            text.append("no match", style="yellow")
+        else:
+            at = bisect_left(self.matches, view.current) if view.current is not None else len(self.matches)
+            on = at < len(self.matches) and self.matches[at] == view.current
+            text.append(f"{at + 1 if on else '–'}/{len(self.matches):,}", style="bold cyan")
+        return text
 
-    def _find(self, *, backwards: bool, start: int | None = None) -> None:
+    def _count_matches(self, *, then_go: bool = False) -> None:
+        view = self.view
+        self._counted = (view.needle, view.source, len(view.source))
+        self._count(view.source, view.needle, then_go)
+
+    @work(thread=True, group="log-search", exclusive=True, exit_on_error=False)
+    def _count(self, source: LineSource, needle: str, then_go: bool) -> None:
+        # A thread: counting through a 100 MB log must not freeze the screen.
+        matches = source.matching_lines(needle)
+        self.app.call_from_thread(self._counted_matches, source, needle, matches, then_go)
+
+    def _counted_matches(self, source: LineSource, needle: str, matches: list[int], then_go: bool) -> None:
+        view = self.view
+        if needle != view.needle or source is not view.source:
+            return
+        self.matches = matches
+        if then_go:
+            if matches:
+                # The first match from the top of the view down (wrapping round).
+                at = bisect_left(matches, view.top_line)
+                view.go_to_line(matches[at % len(matches)])
+            else:
+                self.notify(f"Not found: {needle}", severity="warning", markup=False)
+        self.render_head()
+
+    def _recount(self) -> None:
+        """The log changed (grew, or loaded whole): count the matches again."""
+        view = self.view
+        if view.needle and self._counted != (view.needle, view.source, len(view.source)):
+            self.matches = None
+            self._count_matches()
+
+    def _find(self, *, backwards: bool) -> None:
         view = self.view
         if not view.needle:
             self.notify("Press / to search first.", markup=False)
             return
-        origin = view.current if view.current is not None and start is None else (start or 0)
-        self.status_note = "searching…"
+        matches = self.matches
+        if matches is None:
+            self.notify("Still counting the matches…", markup=False)
+            return
+        if not matches:
+            self.notify(f"Not found: {view.needle}", severity="warning", markup=False)
+            return
+        origin = view.current if view.current is not None else view.top_line - (0 if backwards else 1)
+        at = bisect_left(matches, origin) - 1 if backwards else bisect_right(matches, origin)
+        view.go_to_line(matches[at % len(matches)])
         self.render_head()
-        self._search(view.source, view.needle, origin, backwards)
-
-    @work(thread=True, group="log-search", exclusive=True, exit_on_error=False)
-    def _search(self, source: LineSource, needle: str, origin: int, backwards: bool) -> None:
-        # A thread: a search through a 100 MB log must not freeze the screen.
-        found = source.search(needle, origin, backwards=backwards)
-        self.app.call_from_thread(self._found, found, f"Not found: {needle}")
 
     def _found(self, line: int | None, missing: str) -> None:
         self.status_note = ""
@@ -280,6 +336,13 @@ class LogScreen(HydraScreen):
     def action_toggle_wrap(self) -> None:
         if not self.view.set_wrap(not self.view.wrap):
             self.notify("This log is too long to wrap; scroll sideways with ← →.", markup=False)
+        self.render_head()
+
+    def action_toggle_line_numbers(self) -> None:
+        self.view.set_line_numbers(not self.view.line_numbers)
+        self.render_head()
+
+    def on_log_view_moved(self, event: LogView.Moved) -> None:
         self.render_head()
 
     def action_top(self) -> None:
@@ -315,9 +378,9 @@ class LogScreen(HydraScreen):
             with os.fdopen(handle, "w") as out:
                 for i in range(len(source)):
                     out.write(clean(source.line(i)) + "\n")  # colours only: nothing else reaches the terminal
-            pager = shlex.split(os.environ.get("PAGER") or "less -R")
+            command = pager_command(path)
             with self.app.suspend():
-                subprocess.run([*pager, path], check=False)
+                run_pager(command)
         except SuspendNotSupported:
             keep = path
             path = ""

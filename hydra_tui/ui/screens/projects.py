@@ -22,6 +22,7 @@ from hydra_tui.job.mine import MineRow, MineStatus, MineTracker, profile_specs
 from hydra_tui.job.names import JobNameError
 from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message
 from hydra_tui.ui.text import counts_text, safe, state_style
+from hydra_tui.ui.widgets.lists import ListTree
 from hydra_tui.ui.widgets.status_line import StatusLine
 
 AUTO_EXPAND = 8  # expand every visible project when there are at most this many
@@ -95,14 +96,14 @@ STATE_BADGES = {
 }
 
 
-def jobset_label(j: JobsetOverview, state: JobsetState | None = None, width: int = 22) -> Text:
+def jobset_label(j: JobsetOverview, state: JobsetState | None = None, width: int = 22, errors: bool = False) -> Text:
     name = safe(j.name)
     name.truncate(width, overflow="ellipsis")
     name.pad_right(width - name.cell_len)
     text = Text.assemble(name, " ")
     if j.evaluating:
         badge = Text("evaluating", style="cyan bold")
-    elif j.has_error:
+    elif j.has_error or errors:
         badge = Text("eval error", style="red bold")
     elif state in STATE_BADGES:
         label, style = STATE_BADGES[state]  # type: ignore[index]
@@ -125,17 +126,21 @@ class ProjectsScreen(HydraScreen):
         self.initial_filter = initial_filter
         self.projects: list[Project] = []
         self.jobsets: dict[str, list[JobsetOverview]] = {}
+        self.unreadable: set[str] = set()  # projects whose jobsets could not be read for the filter
         self.watched: set[str] = set()
         self.filter_text = ""
         self.nodes: dict[NodeRef, TreeNode[NodeRef]] = {}
-        self.states: dict[NodeRef, JobsetState] = {}  # from /jobset/P/J, fetched in the background
+        # From /jobset/P/J/errors, fetched in the background: the state (enabled, one-shot…) and whether the last
+        # evaluation had errors (which nothing else says).
+        self.states: dict[NodeRef, JobsetState] = {}
+        self.errors: set[NodeRef] = set()
         self.mine: MineTracker | None = None
         self.mine_status: MineStatus | None = None
 
     def compose(self) -> ComposeResult:
         yield FilterBox(placeholder="filter projects and jobsets", id="filter")
         yield Message(Text("Loading projects…"), id="message")
-        tree: Tree[NodeRef] = Tree(Text("Projects"), id="tree")
+        tree: Tree[NodeRef] = ListTree(Text("Projects"), id="tree")
         tree.show_root = False
         tree.guide_depth = 2
         yield tree
@@ -178,15 +183,23 @@ class ProjectsScreen(HydraScreen):
             self.projects = list(entry.value)
             self.rebuild()
             if self.filter_text:
+                # A filter typed before the projects arrived applies to them now.
                 self._highlight_first()
+                self.load_jobsets_for_filter()
             message.show(problem if problem else (None if self.projects else Text("This Hydra has no projects.")))
+            if not problem and self.filter_text:
+                self._show_matches()
         else:
             message.show(problem or Text("Loading projects…"))
 
     def on_jobsets(self, project: str, entry: Entry) -> None:
         if entry.has_value:
+            known = project in self.jobsets
             self.jobsets[project] = list(entry.value)
-            self.update_project(project)
+            if self.filter_text and not known:
+                self._refilter()  # the project may match the filter by one of its jobsets
+            else:
+                self.update_project(project)
         elif entry.error is not None:
             node = self.nodes.get(NodeRef(project))
             if node is not None and not node.children:
@@ -236,7 +249,8 @@ class ProjectsScreen(HydraScreen):
         ordered = sorted(self.projects, key=lambda p: (p.hidden, not p.enabled, p.name))
         for p in ordered:
             js = self.jobsets.get(p.name, [])
-            if not self._matches(p.name, p.displayname, *(j.name for j in js)):
+            # Names only: a description that happens to contain the text would match with no visible reason.
+            if not self._matches(p.name, *(j.name for j in js)):
                 continue
             node = tree.root.add(project_label(p), data=NodeRef(p.name), expand=False)
             self.nodes[NodeRef(p.name)] = node
@@ -267,13 +281,16 @@ class ProjectsScreen(HydraScreen):
             node.remove_children()
             for j in matching:
                 ref = NodeRef(project, j.name)
-                self.nodes[ref] = node.add_leaf(jobset_label(j, self.states.get(ref)), data=ref)
+                self.nodes[ref] = node.add_leaf(
+                    jobset_label(j, self.states.get(ref), errors=ref in self.errors), data=ref
+                )
             if not matching:
                 node.add_leaf(Text("no jobsets", style="bright_black"))
         else:
             for j in matching:
                 child = existing[j.name]
-                label = jobset_label(j, self.states.get(NodeRef(project, j.name)))
+                ref = NodeRef(project, j.name)
+                label = jobset_label(j, self.states.get(ref), errors=ref in self.errors)
                 if child.label != label:
                     child.set_label(label)
 
@@ -283,17 +300,24 @@ class ProjectsScreen(HydraScreen):
 
     @work(group="jobset-states", exclusive=True, exit_on_error=False)
     async def load_states(self) -> None:
-        """Each shown jobset's state (enabled, one-shot…) needs `/jobset/P/J`: fetch them one by one, giving
-        way to everything else, while this screen is on display."""
+        """Each shown jobset's state (enabled, one-shot…) and evaluation errors need `/jobset/P/J/errors`: fetch
+        them one by one, giving way to everything else, while this screen is on display."""
         for ref in [r for r in self.nodes if r.is_jobset]:
             if not self.is_current:
                 return
             try:
-                entry = await self.service.get_in_background("jobset", ref.project, ref.jobset)
+                entry = await self.service.get_in_background("jobset_errors", ref.project, ref.jobset)
             except HydraError:
                 continue
-            if isinstance(entry.value, Jobset) and self.states.get(ref) is not entry.value.enabled:
+            if not isinstance(entry.value, Jobset):
+                continue
+            errors = bool(entry.value.errormsg)
+            if self.states.get(ref) is not entry.value.enabled or errors != (ref in self.errors):
                 self.states[ref] = entry.value.enabled
+                if errors:
+                    self.errors.add(ref)
+                else:
+                    self.errors.discard(ref)
                 self._fill(ref.project)
 
     def on_screen_resume(self) -> None:
@@ -316,13 +340,49 @@ class ProjectsScreen(HydraScreen):
 
     def apply_filter(self, text: str) -> None:
         self.filter_text = text
+        self._refilter()
+        if text:
+            self.load_jobsets_for_filter()
+
+    def _refilter(self) -> None:
         self.rebuild()
         self._highlight_first()
         if self.projects:
-            nothing = text and not self.nodes
-            self.query_one("#message", Message).show(
-                Text(f"No project or jobset matches '{text}'.", style="yellow") if nothing else None
-            )
+            self._show_matches()
+
+    def _show_matches(self) -> None:
+        """The message line under a filter: still looking through jobsets, or nothing matches."""
+        text = self.filter_text
+        unknown = sum(1 for p in self.projects if p.name not in self.jobsets and p.name not in self.unreadable)
+        message = None
+        if text and unknown:
+            message = Text(f"Looking for '{text}' in the jobsets of {unknown:,} more projects…", style="bright_black")
+        elif text and not self.nodes:
+            message = Text(f"No project or jobset name matches '{text}'.", style="yellow")
+        self.query_one("#message", Message).show(message)
+
+    @work(group="filter-jobsets", exclusive=True, exit_on_error=False)
+    async def load_jobsets_for_filter(self) -> None:
+        """A filter matches jobset names too: read the jobsets of the projects not loaded yet, one project at a
+        time, and show each project as soon as it matches."""
+        for p in list(self.projects):
+            if not self.filter_text:
+                return
+            if p.name in self.jobsets or p.name in self.unreadable:
+                continue
+            try:
+                entry = await self.service.get("jobsets", p.name)
+            except HydraError:
+                self.unreadable.add(p.name)
+                continue
+            if entry.has_value and p.name not in self.jobsets:
+                self.jobsets[p.name] = list(entry.value)
+                if self.filter_text:
+                    self._refilter()
+            elif not entry.has_value:
+                self.unreadable.add(p.name)
+        if self.filter_text:
+            self._show_matches()
 
     def _highlight_first(self) -> None:
         tree = self.query_one("#tree", Tree)

@@ -21,6 +21,7 @@ from hydra_tui.report.evalreport import scope
 from hydra_tui.report.rootcauses import RootCause, RootCauseScan, ScanProgress, candidates
 from hydra_tui.ui.screens.base import HydraScreen, Message
 from hydra_tui.ui.text import safe
+from hydra_tui.ui.widgets.lists import ListTable
 from hydra_tui.ui.widgets.status_line import StatusLine
 
 
@@ -58,8 +59,8 @@ class RootCausesScreen(HydraScreen):
             yield ProgressBar(id="progress", show_eta=False)
             yield Static(id="progress-text")
         yield Message(id="message")
-        yield DataTable(id="causes", cursor_type="row", zebra_stripes=True)
-        yield DataTable(id="broken", cursor_type="row")
+        yield ListTable(id="causes", cursor_type="row", zebra_stripes=True)
+        yield ListTable(id="broken", cursor_type="row")
         yield StatusLine()
         yield Footer()
 

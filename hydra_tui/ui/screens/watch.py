@@ -17,6 +17,7 @@ from hydra_tui.api.errors import HydraError
 from hydra_tui.job.mine import MineSpec
 from hydra_tui.ui.screens.base import HydraScreen, Message
 from hydra_tui.ui.text import counts_text, safe
+from hydra_tui.ui.widgets.lists import ListTable
 from hydra_tui.ui.widgets.status_line import StatusLine
 from hydra_tui.watch.core import Change, Watcher
 from hydra_tui.watch.jobs import JobsWatcher
@@ -67,7 +68,7 @@ class WatchScreen(HydraScreen):
     def compose(self) -> ComposeResult:
         yield Static(id="summary")
         yield Message(Text("Watching… first poll under way."), id="message")
-        yield DataTable(id="builds", cursor_type="row")
+        yield ListTable(id="builds", cursor_type="row")
         with VerticalScroll(id="changes"):
             yield Static(id="change-list")
         yield StatusLine()

@@ -52,7 +52,7 @@ class BuildList(ScrollView, can_focus=True):
     """The builds of one evaluation."""
 
     DEFAULT_CSS = """
-    BuildList { height: 1fr; }
+    BuildList { height: 1fr; overflow-x: hidden; }
     BuildList > .build-list--cursor { background: $accent 40%; text-style: bold; }
     BuildList:focus > .build-list--cursor { background: $accent; color: $text; }
     BuildList > .build-list--header { color: $text-muted; text-style: bold; }
@@ -141,7 +141,7 @@ class BuildList(ScrollView, can_focus=True):
             elif self.sort == "duration":
                 indices.sort(key=lambda i: -rows.duration_at(i))
         self.view = self._identity(n) if indices is None else array("l", indices)
-        self.virtual_size = Size(self.size.width, len(self.view) + 1)
+        self.virtual_size = Size(0, len(self.view) + 1)
         target = 0
         if keep is not None:
             pos = rows.position(keep)
@@ -188,15 +188,20 @@ class BuildList(ScrollView, can_focus=True):
     # --- rendering -------------------------------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(event.size.width, len(self.view) + 1)
+        self.virtual_size = Size(0, len(self.view) + 1)
         self._ask_details()
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
         self._ask_details()
 
+    @property
+    def page_height(self) -> int:
+        """The lines the list shows, its header included (no scrollbar counted)."""
+        return self.scrollable_content_region.height
+
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width
         base = self.rich_style
         if y == 0:
             header = self._format("BUILD", "STATUS", "SYSTEM", "TIME", "JOB", width)
@@ -239,7 +244,7 @@ class BuildList(ScrollView, can_focus=True):
 
     def watch_cursor(self, old: int, new: int) -> None:
         self.refresh()
-        visible = self.size.height - 1
+        visible = max(1, self.page_height - 1)
         top = int(self.scroll_offset.y)
         if new < top:
             self.scroll_to(y=new, animate=False)
@@ -251,7 +256,7 @@ class BuildList(ScrollView, can_focus=True):
             self.cursor = max(0, min(len(self.view) - 1, self.cursor + delta))
 
     def action_page(self, direction: int) -> None:
-        self.action_cursor(direction * max(1, self.size.height - 2))
+        self.action_cursor(direction * max(1, self.page_height - 2))
 
     def action_jump(self, where: int) -> None:
         if self.view:
@@ -277,7 +282,7 @@ class BuildList(ScrollView, can_focus=True):
         wanted: list[int] = []
         if self.view:
             top = int(self.scroll_offset.y)
-            end = min(len(self.view), top + max(1, self.size.height))
+            end = min(len(self.view), top + max(1, self.page_height))
             start = self.cursor if top <= self.cursor < end else top
             rows = self.rows
             for index in (*range(start, end), *range(start - 1, top - 1, -1)):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from rich.cells import get_character_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -36,7 +37,7 @@ class LogView(ScrollView, can_focus=True):
         Binding("pageup", "scroll_lines(-20)", "Page up", show=False),
         Binding("pagedown,space", "scroll_lines(20)", "Page down", show=False),
         Binding("left,h", "scroll_columns(-8)", "Left", show=False),
-        Binding("right", "scroll_columns(8)", "Right", show=False),
+        Binding("right,l", "scroll_columns(8)", "Right", show=False),
         Binding("home", "home", "Top", show=False),
         Binding("end", "end", "Follow", show=False),
     ]
@@ -49,14 +50,22 @@ class LogView(ScrollView, can_focus=True):
     class ReachedTop(Message):
         """The user scrolled to the first loaded line."""
 
+    class Moved(Message):
+        """The lines in view changed (for the line position)."""
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, LogView.Moved)
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.source: LineSource = MemoryLines([], complete=True)
         self.wrap = False
+        self.line_numbers = False
         self.needle = ""
         self.current: int | None = None  # the line of the current search match
         self._cache: OrderedDict[int, Text] = OrderedDict()
-        self._rows: list[tuple[int, int]] | None = None  # wrapped: (line, first cell) per display row
+        self._rows: list[tuple[int, int]] | None = None  # wrapped: (line, first character) per display row
+        self._rows_width = 0
 
     # --- data ------------------------------------------------------------------------------------
 
@@ -83,7 +92,9 @@ class LogView(ScrollView, can_focus=True):
         return len(self._rows) if self._rows is not None else len(self.source)
 
     def _resize(self) -> None:
-        width = self.size.width if self.wrap else max(self.size.width, self._widest())
+        # Not wider than the view unless a line is (the view's width here counts no scrollbar).
+        numbers = self.number_width
+        width = self.text_width + numbers if self.wrap else max(self.text_width, self._widest()) + numbers
         self.virtual_size = Size(width, self.total_rows)
 
     def _widest(self) -> int:
@@ -116,17 +127,72 @@ class LogView(ScrollView, can_focus=True):
         if wrap:
             self._build_rows()
         self._resize()
-        self.scroll_to(x=0, y=self._row_of(top_line), animate=False, immediate=True)
+        if self.follow:
+            self.scroll_to(x=0, y=self.max_scroll_y, animate=False, immediate=True)
+            self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+        else:
+            self.scroll_to(x=0, y=self._row_of(top_line), animate=False, immediate=True)
         self.refresh()
         return True
 
+    @property
+    def number_width(self) -> int:
+        """The cells the line numbers take (with a space after them), 0 when they are off."""
+        return len(str(len(self.source))) + 1 if self.line_numbers else 0
+
+    @property
+    def text_width(self) -> int:
+        """The cells a line of the log gets (the view without its scrollbar and line numbers)."""
+        return max(10, self.scrollable_content_region.width - self.number_width)
+
+    def set_line_numbers(self, on: bool) -> None:
+        top_line = self._line_at(int(self.scroll_y))
+        self.line_numbers = on
+        if self.wrap:
+            self._build_rows()
+        self._resize()
+        if self.follow:
+            self.scroll_end(animate=False, immediate=True)
+        else:
+            self.scroll_to(y=self._row_of(top_line), animate=False, immediate=True)
+        self.refresh()
+
+    @property
+    def top_line(self) -> int:
+        """The log's line at the top of the view."""
+        return self._line_at(int(self.scroll_y))
+
+    @property
+    def bottom_line(self) -> int:
+        """The log's last line in view (or partly in view)."""
+        return self._line_at(min(self.total_rows - 1, int(self.scroll_y) + self.scrollable_content_region.height - 1))
+
     def _build_rows(self) -> None:
-        width = max(10, self.size.width)
+        width = self.text_width
         rows: list[tuple[int, int]] = []
         for i in range(len(self.source)):
-            length = max(1, self._text(i).cell_len) if i in self._cache else max(1, len(self.source.line(i)))
-            rows.extend((i, start) for start in range(0, length, width))
+            rows.extend((i, start) for start in self._breaks(i, width))
         self._rows = rows
+        self._rows_width = width
+
+    def _breaks(self, index: int, width: int) -> list[int] | range:
+        """Where each display row of line `index` starts (character offsets into its text), `width` cells a row.
+        Plain ASCII needs no look at the text; colours, tabs and wide characters are measured cell by cell."""
+        raw = self.source.line(index)
+        if index not in self._cache and raw.isascii() and raw.isprintable():
+            return range(0, max(1, len(raw)), width)
+        plain = self._text(index).plain
+        if plain.isascii():
+            return range(0, max(1, len(plain)), width)
+        starts = [0]
+        used = 0
+        for n, char in enumerate(plain):
+            cells = get_character_cell_size(char)
+            if used + cells > width and used:
+                starts.append(n)
+                used = 0
+            used += cells
+        return starts
 
     def _line_at(self, row: int) -> int:
         if self._rows is None:
@@ -142,8 +208,11 @@ class LogView(ScrollView, can_focus=True):
         return max(0, len(self._rows) - 1)
 
     def on_resize(self, event: events.Resize) -> None:
-        if self.wrap:
+        if self.wrap and self.text_width != self._rows_width:
+            top_line = self._line_at(int(self.scroll_y))
             self._build_rows()
+            if not self.follow:
+                self.scroll_to(y=self._row_of(top_line), animate=False, immediate=True)
         self._resize()
         if self.follow:
             self.scroll_end(animate=False, immediate=True)
@@ -151,13 +220,24 @@ class LogView(ScrollView, can_focus=True):
     # --- rendering -------------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
         row = int(self.scroll_y) + y
         if row >= self.total_rows:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(self.scrollable_content_region.width, self.rich_style)
+        strip = self._render_text(row)
+        if self.line_numbers:
+            index, first = (self._rows[row][0], self._rows[row][1] == 0) if self._rows is not None else (row, True)
+            number = f"{index + 1:>{self.number_width - 1}} " if first else " " * self.number_width
+            style = self.rich_style + Style(dim=True)
+            strip = Strip([Segment(number, style), *strip], self.number_width + strip.cell_length)
+        return strip
+
+    def _render_text(self, row: int) -> Strip:
+        width = self.text_width if self.line_numbers else self.scrollable_content_region.width  # not under the bar
         if self._rows is not None:
             index, start = self._rows[row]
-            text = self._text(index)[start : start + width]
+            following = self._rows[row + 1] if row + 1 < len(self._rows) else None
+            end = following[1] if following is not None and following[0] == index else None
+            text = self._text(index)[start:end]
         else:
             index = row
             text = self._text(index)
@@ -187,6 +267,7 @@ class LogView(ScrollView, can_focus=True):
             self.post_message(self.ReachedTop())
         if not self.wrap:
             self._resize()
+        self.post_message(self.Moved())
 
     def watch_follow(self, follow: bool) -> None:
         if follow:

@@ -7,6 +7,7 @@ import time
 from rich.text import Text
 from textual.widgets import Static
 
+from hydra_tui.api.errors import NotFoundError
 from hydra_tui.api.timefmt import ago
 from hydra_tui.logs.sanitize import plain
 
@@ -49,7 +50,15 @@ class StatusLine(Static):
             text.append("  ")
         text.append(plain(service.user) if service.user else "anonymous", style="" if service.user else "bright_black")
         text.append("  ")
-        stale_since = min((e.error_at for e in cache.entries.values() if e.error_at), default=None)
+        actions = getattr(app, "actions", None)
+        if actions is not None and actions.read_only:
+            text.append("read-only", style="reverse yellow")
+            text.append("  ")
+        # A 404 says something does not exist, not that the connection is bad: it makes nothing stale.
+        stale_since = min(
+            (e.error_at for e in cache.entries.values() if e.error_at and not isinstance(e.error, NotFoundError)),
+            default=None,
+        )
         if health.backing_off:
             text.append("● backing off", style="yellow")
         elif not health.ok:
