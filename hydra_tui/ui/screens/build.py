@@ -16,7 +16,7 @@ from hydra_tui.api.status import Category
 from hydra_tui.api.timefmt import ago, duration
 from hydra_tui.cache.store import Entry
 from hydra_tui.logs.sanitize import to_text
-from hydra_tui.ui.screens.base import HydraScreen, Message
+from hydra_tui.ui.screens.base import HydraScreen, Message, Place
 from hydra_tui.ui.text import safe, state_text
 from hydra_tui.ui.widgets.status_line import StatusLine
 
@@ -50,6 +50,12 @@ class BuildScreen(HydraScreen):
         self.build: Build | None = None
         self._log_watched = False
 
+    def place(self) -> Place:
+        b = self.build
+        if b is None:
+            return Place(build_id=self.build_id)
+        return Place(b.project, b.jobset, build_id=self.build_id, job=b.job, evals=frozenset(b.jobsetevals))
+
     def compose(self) -> ComposeResult:
         yield Message(Text(f"Loading build {self.build_id}…"), id="message")
         with VerticalScroll(id="body"):
@@ -70,6 +76,7 @@ class BuildScreen(HydraScreen):
         if not entry.has_value:
             return
         self.build = entry.value
+        self.show_title()
         self.render_details()
         failed = self.build is not None and self.build.state.category is Category.FAILED
         if not failed:

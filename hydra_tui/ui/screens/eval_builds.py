@@ -29,7 +29,7 @@ from hydra_tui.api.rows import BuildRows
 from hydra_tui.api.status import Counts
 from hydra_tui.cache.poller import Subscription
 from hydra_tui.cache.store import Entry
-from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message
+from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message, Place
 from hydra_tui.ui.screens.compare import PREVIOUS, describe_compare
 from hydra_tui.ui.text import counts_text, safe
 from hydra_tui.ui.widgets.build_list import SORTS, BuildList, category_rows
@@ -122,11 +122,15 @@ class EvalBuildsScreen(HydraScreen):
         self._merged: tuple[object, object, Comparison] | None = None
         self._narrowed: tuple[object, str, Comparison] | None = None
         self._pending_highlight: int | None = None
+        self._finding_jobset = False
 
     # the status filter of the builds list, as the tests and help know it
     @property
     def status_filter(self) -> Change | None:
         return self.view
+
+    def place(self) -> Place:
+        return Place(self.project, self.jobset_name, self.eval_id)
 
     def compose(self) -> ComposeResult:
         yield FilterBox(placeholder="filter loaded rows by job or id; Enter searches the whole evaluation", id="filter")
@@ -169,8 +173,34 @@ class EvalBuildsScreen(HydraScreen):
     def on_other_rows(self, entry: Entry) -> None:
         self._update()
 
+    def _find_jobset(self) -> None:
+        """An evaluation opened by its id alone (the palette, a pasted URL) learns its project and jobset from one
+        of its builds: Hydra's evaluation JSON does not name them."""
+        if self.project is not None or self._finding_jobset:
+            return
+        some = None
+        if self._rows is not None and len(self._rows):
+            some = self._rows.ids[0]
+        elif self._base is not None:
+            some = next((b.id for c in self._base.categories.values() for b in c.builds if b.id is not None), None)
+        if some is not None:
+            self._finding_jobset = True
+            self.find_jobset(some)
+
+    @work(group="find-jobset", exclusive=True, exit_on_error=False)
+    async def find_jobset(self, build_id: int) -> None:
+        entry = await self.service.get("build", build_id)
+        build = entry.value
+        if build is None:
+            self._finding_jobset = False  # tried again when more data arrives
+            return
+        self.project, self.jobset_name = build.project, build.jobset
+        self.show_title()
+        self.render_summary()
+
     def _update(self) -> None:
         """Recompute the comparison shown from what has arrived, and redraw."""
+        self._find_jobset()
         rows = self._rows
         base = self._base
         # Both evaluations listed whole: the comparison is computed here, every category complete.

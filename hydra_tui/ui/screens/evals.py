@@ -14,7 +14,7 @@ from hydra_tui.api.pages import EvalSummary
 from hydra_tui.api.status import Counts
 from hydra_tui.api.timefmt import ago
 from hydra_tui.cache.store import Entry
-from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message
+from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message, Place
 from hydra_tui.ui.text import counts_text, safe
 from hydra_tui.ui.widgets.status_line import StatusLine
 
@@ -244,6 +244,9 @@ class EvalsScreen(EvalTableScreen):
         self.last_page: int | None = None
         self.filter_text = ""
         self.summaries = {}
+
+    def place(self) -> Place:
+        return Place(self.project, self.jobset_name, leaf="evaluations")
 
     def compose(self) -> ComposeResult:
         yield FilterBox(placeholder="filter by id or input", id="filter")

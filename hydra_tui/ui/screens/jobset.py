@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Footer, Static
 from hydra_tui.api.models import EvalsPage, Jobset, JobsetOverview
 from hydra_tui.api.timefmt import ago, duration
 from hydra_tui.cache.store import Entry
-from hydra_tui.ui.screens.base import FilterBox, Message
+from hydra_tui.ui.screens.base import FilterBox, Message, Place
 from hydra_tui.ui.screens.evals import EvalTableScreen, fill_eval_table
 from hydra_tui.ui.text import JOBSET_STATE_STYLE, counts_text, safe
 from hydra_tui.ui.widgets.status_line import StatusLine
@@ -42,6 +42,9 @@ class JobsetScreen(EvalTableScreen):
         self.filter_text = ""
         self.summaries = {}
         self._errors_watched = False
+
+    def place(self) -> Place:
+        return Place(self.project, self.jobset_name)
 
     def compose(self) -> ComposeResult:
         yield FilterBox(placeholder="filter evaluations by id or input", id="filter")

@@ -26,7 +26,7 @@ from hydra_tui.api.status import BuildState
 from hydra_tui.cache.store import Entry
 from hydra_tui.logs.sanitize import clean
 from hydra_tui.logs.source import FileLines, LineSource, MemoryLines
-from hydra_tui.ui.screens.base import HydraScreen, Message
+from hydra_tui.ui.screens.base import HydraScreen, Message, Place
 from hydra_tui.ui.widgets.log_view import LogView
 from hydra_tui.ui.widgets.status_line import StatusLine
 
@@ -92,6 +92,13 @@ class LogScreen(HydraScreen):
         self.loaded = False
         self.status_note = ""
 
+    def place(self) -> Place:
+        b = self.build
+        if b is None:
+            return Place(build_id=self.build_id, leaf="log")
+        evals = frozenset(b.jobsetevals)
+        return Place(b.project, b.jobset, build_id=self.build_id, job=b.job, leaf="log", evals=evals)
+
     def compose(self) -> ComposeResult:
         yield SearchBox(placeholder="search the log (Enter, then n / N)", id="search")
         yield Static(id="head")
@@ -113,6 +120,7 @@ class LogScreen(HydraScreen):
     def on_build(self, entry: Entry) -> None:
         if entry.has_value:
             self.build = entry.value
+            self.show_title()
             self.render_head()
 
     @property

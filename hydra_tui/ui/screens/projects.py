@@ -13,7 +13,7 @@ from textual.widgets.tree import TreeNode
 from hydra_tui.api.errors import HydraError
 from hydra_tui.api.models import Jobset, JobsetOverview, JobsetState, Project
 from hydra_tui.cache.store import Entry
-from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message
+from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message, Place
 from hydra_tui.ui.text import counts_text, safe
 from hydra_tui.ui.widgets.status_line import StatusLine
 
@@ -81,6 +81,9 @@ class ProjectsScreen(HydraScreen):
         self.filter_text = ""
         self.nodes: dict[NodeRef, TreeNode[NodeRef]] = {}
         self.states: dict[NodeRef, JobsetState] = {}  # from /jobset/P/J, fetched in the background
+
+    def place(self) -> Place:
+        return Place(leaf="projects")
 
     def compose(self) -> ComposeResult:
         yield FilterBox(placeholder="filter projects and jobsets", id="filter")

@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 from hydra_tui.api.comparison import Comparison
 from hydra_tui.report.evalreport import scope
 from hydra_tui.report.rootcauses import RootCause, RootCauseScan, ScanProgress, candidates
-from hydra_tui.ui.screens.base import HydraScreen, Message
+from hydra_tui.ui.screens.base import HydraScreen, Message, Place
 from hydra_tui.ui.text import safe
 from hydra_tui.ui.widgets.status_line import StatusLine
 
@@ -51,6 +51,9 @@ class RootCausesScreen(HydraScreen):
         self.causes: list[RootCause] = []
         self.progress = ScanProgress(0, 0)
         self.stopped = False
+
+    def place(self) -> Place:
+        return Place(self.project, self.jobset_name, self.comparison.eval_id, leaf="root causes")
 
     def compose(self) -> ComposeResult:
         yield Static(id="head")

@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Static
 
 from hydra_tui.api.errors import HydraError
-from hydra_tui.ui.screens.base import HydraScreen, Message
+from hydra_tui.ui.screens.base import HydraScreen, Message, Place
 from hydra_tui.ui.text import counts_text, safe
 from hydra_tui.ui.widgets.status_line import StatusLine
 from hydra_tui.watch.core import Change, Watcher
@@ -59,6 +59,9 @@ class WatchScreen(HydraScreen):
         self.changes: list[Change] = []
         self.started = 0.0
         self.watcher: Watcher | None = None
+
+    def place(self) -> Place:
+        return Place(self.project, self.jobset_name, leaf="watch")
 
     def compose(self) -> ComposeResult:
         yield Static(id="summary")
