@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -25,9 +26,9 @@ class HydraApp(App[int]):
     TITLE = "hydra-tui"
     COMMANDS = App.COMMANDS | {JumpProvider}
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("ctrl+q,ctrl+c", "quit", "Quit", show=False, priority=True),
-        Binding("A", "action_log", "Action log", show=False),
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("ctrl+q,ctrl+c", "quit", "Quit", show=False, priority=True, id="quit-now"),
+        Binding("A", "action_log", "Action log", show=False, id="action-log"),
     ]
 
     def __init__(
@@ -150,6 +151,72 @@ class HydraApp(App[int]):
 
         self.push_screen(LogScreen(build_id))
 
+    def open_job(self, project: str, jobset: str, job: str) -> None:
+        """A job (a pasted …/job/P/J/NAME URL): its latest finished build."""
+        self._open_job(project, jobset, job)
+
+    @work(group="open-job", exclusive=True, exit_on_error=False)
+    async def _open_job(self, project: str, jobset: str, job: str) -> None:
+        try:
+            builds = await self.service.client.latest_builds(1, project=project, jobset=jobset, job=job)
+        except HydraError as exc:
+            self.notify(str(exc), title=f"Job {project}:{jobset}:{job}", severity="error", markup=False)
+            return
+        if not builds:
+            self.notify(
+                f"{project}:{jobset} has no finished build of the job {job}.", title="No such build", markup=False
+            )
+            return
+        self.open_build(builds[0].id)
+
+    # --- the palette's commands ------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's (theme, quit, screenshot) less its own keys panel, and ours: keys, action log, log in and out,
+        refresh."""
+        from hydra_tui.ui.screens.base import HydraScreen
+
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Keys", "Maximize", "Minimize"):
+                yield command
+        if isinstance(screen, HydraScreen):
+            yield SystemCommand("Keys", "The keys of this screen (also ?)", screen.action_help)
+            yield SystemCommand("Refresh", "Fetch what this screen shows again now (also r)", screen.action_refresh)
+        yield SystemCommand("Action log", "Every write of this session, its outcome (A)", self.action_action_log)
+        if self.auth.user is None:
+            yield SystemCommand("Log in", f"Log in to {self.service.client.base_url}", self.action_log_in)
+        else:
+            name = self.auth.user.username
+            yield SystemCommand("Log out", f"End the session of {name} on this server", self.action_log_out)
+            yield SystemCommand("Switch user", f"Log out {name} and log in as someone else", self.action_switch_user)
+
+    def action_log_in(self) -> None:
+        self._login_flow(switch=False)
+
+    def action_switch_user(self) -> None:
+        self._login_flow(switch=True)
+
+    @work(group="auth", exclusive=True, exit_on_error=False)
+    async def _login_flow(self, switch: bool) -> None:
+        if switch:
+            await self._log_out()
+        if self.auth.user is not None:
+            self.notify(f"Logged in as {self.auth.user.username} already.", title="Login", markup=False)
+            return
+        await self._log_in("Log in to act on builds, evaluations and jobsets.", ask=switch)
+
+    @work(group="auth", exclusive=True, exit_on_error=False)
+    async def action_log_out(self) -> None:
+        name = await self._log_out()
+        if name is not None:
+            self.notify(f"Logged out {name}; the saved session is forgotten.", title="Logout", markup=False)
+
+    async def _log_out(self) -> str | None:
+        user = self.auth.user
+        await self.auth.logout()
+        self.service.user = None
+        return user.username if user is not None else None
+
     def action_action_log(self) -> None:
         from hydra_tui.ui.screens.modals import ActionLogScreen
 
@@ -201,11 +268,12 @@ class HydraApp(App[int]):
             self.notify(outcome, title=action.title, markup=False)
             return
 
-    async def _log_in(self, reason: str) -> bool:
+    async def _log_in(self, reason: str, *, ask: bool = False) -> bool:
+        """Log in: with the configured credentials when there are some (unless `ask`), else by asking."""
         from hydra_tui.ui.screens.modals import LoginScreen
 
         try:
-            user = await self.auth.login_with_known()
+            user = None if ask else await self.auth.login_with_known()
         except CredentialError as exc:
             self.notify(str(exc), title="Login", severity="error", markup=False)
             user = None

@@ -176,7 +176,7 @@ async def test_help_lists_the_screen_keys(demo: DemoServer, clock) -> None:
         await wait_for(pilot, lambda: screen_ready(app, HelpScreen))
         rows = dict((desc, key) for key, desc in app.screen.rows)
         assert rows["All evaluations"] == "e" and rows["Filter"] == "/" and rows["Back"] == "Esc"
-        assert rows["Quit"] == "Ctrl+Q, Ctrl+C, q" and rows["Refresh"] == "r" and rows["Keys"] == "?"
+        assert rows["Quit"] == "q, Ctrl+C, Ctrl+Q" and rows["Refresh"] == "r" and rows["Keys"] == "?"
         await pilot.press("escape")
         assert isinstance(app.screen, JobsetScreen)
 

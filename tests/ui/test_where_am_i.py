@@ -86,3 +86,50 @@ def test_crumbs_give_way_from_the_left() -> None:
     assert fit_crumbs(crumbs, 72) == [*crumbs[:4], "build 12", "log"]
     assert fit_crumbs(crumbs, 60) == ["hydra.nixos.org", "…", "evaluation 1809345", "build 12", "log"]
     assert fit_crumbs(crumbs, 10) == ["log"]
+
+
+async def open_palette(pilot, text: str) -> None:
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    await wait_for(pilot, lambda: app.screen.__class__.__name__ == "CommandPalette")
+    await pilot.press(*text)
+
+
+def palette_hits(app) -> list[str]:
+    from textual.command import CommandList
+
+    options = app.screen.query_one(CommandList)
+    return [str(options.get_option_at_index(n).prompt) for n in range(options.option_count)]
+
+
+async def test_help_lists_this_screens_keys_grouped(demo: DemoServer, clock) -> None:
+    from hydra_tui.ui.screens.help import HelpScreen
+
+    app = make_app(demo.url, clock, target="hello:main")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen) and app.screen.page is not None)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen))
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: screen_ready(app, HelpScreen))
+        groups = dict(app.screen.groups)
+        assert list(groups) == ["Move", "This screen", "Everywhere"]
+        move = {what: keys for keys, what in groups["Move"]}
+        assert move["Up / down"] == "↑/↓, k/j" and move["Page up / page down"] == "PgUp/PgDn"
+        assert move["First / last"] == "Home/End, g/G" and move["Open"] == "Enter"
+        own = {what: keys for keys, what in groups["This screen"]}
+        assert own["Compare"] == "c" and own["Restart failed"] == "R" and own["A category (0: every build)"] == "1-8, 0"
+        everywhere = {what: keys for keys, what in groups["Everywhere"]}
+        assert everywhere["Back"] == "Esc" and everywhere["Quit"].startswith("q") and "Ctrl+P" in everywhere.values()
+        shown = " ".join(f"{keys} {what}" for keys, what in app.screen.rows)
+        for internal in ("Focus Next", "Focus Previous", "super", "Copy selected text", "Scroll Left", "Cursor"):
+            assert internal not in shown
+        await pilot.press("escape")
+        assert isinstance(app.screen, EvalBuildsScreen)
+        # The palette's "Keys" opens the same help, for the screen it was opened on.
+        await open_palette(pilot, "Keys")
+        await wait_for(pilot, lambda: any(hit.startswith("Keys") for hit in palette_hits(app)))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_ready(app, HelpScreen))
+        assert app.screen.target is app.screen_stack[-2] and isinstance(app.screen.target, EvalBuildsScreen)
+        assert not app.screen_stack[-2].query("HelpPanel")
