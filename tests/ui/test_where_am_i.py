@@ -99,7 +99,8 @@ def palette_hits(app) -> list[str]:
     from textual.command import CommandList
 
     options = app.screen.query_one(CommandList)
-    return [str(options.get_option_at_index(n).prompt) for n in range(options.option_count)]
+    # Each prompt is the hit, then its help on a line of its own.
+    return [str(options.get_option_at_index(n).prompt).split("\n")[0] for n in range(options.option_count)]
 
 
 async def test_help_lists_this_screens_keys_grouped(demo: DemoServer, clock) -> None:
@@ -133,3 +134,68 @@ async def test_help_lists_this_screens_keys_grouped(demo: DemoServer, clock) -> 
         await wait_for(pilot, lambda: screen_ready(app, HelpScreen))
         assert app.screen.target is app.screen_stack[-2] and isinstance(app.screen.target, EvalBuildsScreen)
         assert not app.screen_stack[-2].query("HelpPanel")
+
+
+async def test_palette_finds_jobs_on_the_server_and_opens_pasted_urls(demo: DemoServer, clock) -> None:
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: any(label.startswith("main") for label in tree_labels(app)))
+        # A job name no list here holds: the server's search finds its builds (by output path).
+        await open_palette(pilot, "coverage")
+        await wait_for(pilot, lambda: any(hit.startswith("coverage.") for hit in palette_hits(app)))
+        hit = next(h for h in palette_hits(app) if h.startswith("coverage."))
+        build_id = int(hit.rsplit("build ", 1)[1])
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_ready(app, BuildScreen) and app.screen.build is not None)
+        assert app.screen.build_id == build_id and app.screen.build.job.startswith("coverage.")
+        # Pasted URLs: a build's log page, an evaluation with a tab, a jobset, a job (its latest build).
+        cases = [
+            (f"https://hydra.example.org/build/{build_id}/nixlog/1", BuildScreen, "build_id", build_id),
+            ("https://hydra.example.org/eval/1043?compare=1042#tabs-now-fail", EvalBuildsScreen, "eval_id", 1043),
+            ("https://hydra.example.org/jobset/hello/staging", JobsetScreen, "jobset_name", "staging"),
+        ]
+        for url, screen, attribute, value in cases:
+            await open_palette(pilot, url)
+            await wait_for(pilot, lambda: any(hit.startswith("open ") for hit in palette_hits(app)))
+            await pilot.press("enter")
+            await wait_for(
+                pilot, lambda s=screen, a=attribute, v=value: screen_ready(app, s) and getattr(app.screen, a) == v
+            )
+        await open_palette(pilot, "https://hydra.example.org/job/hello/main/hello.x86_64-linux")
+        await wait_for(pilot, lambda: "open job hello:main:hello.x86_64-linux" in palette_hits(app))
+        await pilot.press("enter")
+        await wait_for(
+            pilot,
+            lambda: (
+                screen_ready(app, BuildScreen)
+                and app.screen.build is not None
+                and app.screen.build.job == "hello.x86_64-linux"
+            ),
+        )
+
+
+async def test_palette_logs_in_switches_user_and_logs_out(demo: DemoServer, clock) -> None:
+    from hydra_tui.ui.screens.modals import LoginScreen
+
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: any(label.startswith("main") for label in tree_labels(app)))
+        for command, user in (("Log in", "alice"), ("Switch user", "bob")):
+            await open_palette(pilot, command)
+            await wait_for(pilot, lambda c=command: any(hit.startswith(c) for hit in palette_hits(app)))
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: screen_ready(app, LoginScreen))
+            app.screen.query_one("#username").value = user
+            app.screen.query_one("#password").value = f"{user}-pw"
+            app.screen._submit()
+            await wait_for(pilot, lambda u=user: app.auth.user is not None and app.auth.user.username == u)
+            assert app.service.user == user
+        await open_palette(pilot, "Log out")
+        await wait_for(pilot, lambda: any(hit.startswith("Log out") for hit in palette_hits(app)))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.auth.user is None and app.service.user is None)
+        # Refresh, theme and the action log are commands too.
+        await open_palette(pilot, "")
+        await wait_for(pilot, lambda: bool(palette_hits(app)))
+        titles = set(palette_hits(app))
+        assert {"Refresh", "Theme", "Action log", "Log in", "Keys"} <= titles
