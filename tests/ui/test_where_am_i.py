@@ -199,3 +199,76 @@ async def test_palette_logs_in_switches_user_and_logs_out(demo: DemoServer, cloc
         await wait_for(pilot, lambda: bool(palette_hits(app)))
         titles = set(palette_hits(app))
         assert {"Refresh", "Theme", "Action log", "Log in", "Keys"} <= titles
+
+
+async def test_footer_keeps_the_most_important_keys_whole_at_80_columns(demo: DemoServer, clock) -> None:
+    from hydra_tui.ui.widgets.footer import KeyFooter
+
+    app = make_app(demo.url, clock, target="hello:main")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen) and app.screen.page is not None)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen))
+        footer = app.screen.query_one(KeyFooter)
+        await wait_for(pilot, lambda: bool(footer.shown))
+        narrow = list(footer.shown)
+        assert narrow[:3] == ["help", "cycle_status", "whole"] and "quit" not in narrow
+        await pilot.pause()
+        # Every key shown is whole: left of the palette key, inside the screen.
+        keys = [k for k in footer.query("FooterKey") if not k.has_class("-command-palette")]
+        palette = footer.query_one(".-command-palette")
+        assert [k.action for k in keys] == narrow
+        assert all(k.region.width and k.region.right <= palette.region.x for k in keys)
+        assert all(k.region.width == len(k.render().plain) for k in keys)
+        # Wider, more keys fit, in the same order.
+        await pilot.resize_terminal(160, 40)
+        await wait_for(pilot, lambda: len(footer.shown) > len(narrow))
+        assert footer.shown[: len(narrow)] == narrow and "eval_action('bump')" in footer.shown
+        # The log follows a running build first of all.
+        await pilot.resize_terminal(80, 24)
+        await pilot.press("l")
+        await wait_for(pilot, lambda: screen_ready(app, LogScreen))
+        log_footer = app.screen.query_one(KeyFooter)
+        await wait_for(pilot, lambda: bool(log_footer.shown))
+        assert log_footer.shown[:3] == ["help", "follow", "search"]
+
+
+async def test_builds_list_puts_the_job_after_the_status(demo: DemoServer, clock) -> None:
+    from hydra_tui.ui.widgets.build_list import BuildList
+
+    app = make_app(demo.url, clock, target="hello:main")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen) and app.screen.page is not None)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen))
+        await pilot.press("0")
+        builds = app.screen.query_one(BuildList)
+        await wait_for(pilot, lambda: len(builds.view) == 36)
+        lines = visible_text(builds).splitlines()
+        assert lines[0].split() == ["BUILD", "STATUS", "JOB", "SYSTEM", "TIME"]
+        row = lines[1 + builds.cursor].split()
+        i = builds.view[builds.cursor]
+        job, system = builds.rows.jobs[i], builds.rows.system_names[builds.rows._systems[i]]
+        assert job.endswith("." + system)
+        assert row[2] == job.removesuffix("." + system) and row[3] == system  # the suffix is in SYSTEM
+        await pilot.press("s")  # sorted by job: the header says so
+        assert visible_text(builds).splitlines()[0].split()[:4] == ["BUILD", "STATUS", "JOB", "↓"]
+        # Narrow: no room for SYSTEM, so the job keeps its system.
+        await pilot.resize_terminal(56, 30)
+        await wait_for(pilot, lambda: "SYSTEM" not in visible_text(builds).splitlines()[0])
+        assert all("…" not in line.split()[0] for line in visible_text(builds).splitlines()[1:] if line.strip())
+        assert any(line.split()[2].endswith("-linux") for line in visible_text(builds).splitlines()[1:] if line.strip())
+
+
+async def test_evaluation_summary_drops_whole_parts_at_80_columns(demo: DemoServer, clock) -> None:
+    app = make_app(demo.url, clock, target="hello:main")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen) and app.screen.page is not None)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen))
+        await wait_for(pilot, lambda: app.screen._client is not None)  # "(compared here)" wants its room too
+        summary = visible_text(app.screen.query_one("#summary")).strip()
+        assert "…" not in summary and summary.startswith("Evaluation ") and "queued 23" in summary
+        assert "hello:main" not in summary  # the title line names it
+        await pilot.resize_terminal(140, 30)
+        await wait_for(pilot, lambda: "hello:main" in visible_text(app.screen.query_one("#summary")))

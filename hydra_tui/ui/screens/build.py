@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from hydra_tui.api.models import Build
 from hydra_tui.api.status import Category
@@ -18,6 +18,7 @@ from hydra_tui.cache.store import Entry
 from hydra_tui.logs.sanitize import to_text
 from hydra_tui.ui.screens.base import HydraScreen, Message, Place
 from hydra_tui.ui.text import safe, state_text
+from hydra_tui.ui.widgets.footer import KeyFooter
 from hydra_tui.ui.widgets.status_line import StatusLine
 
 LOG_TAIL = 25
@@ -63,7 +64,7 @@ class BuildScreen(HydraScreen):
         with VerticalScroll(id="logbox"):
             yield Static(id="log")
         yield StatusLine()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.watch_data("build", self.build_id, handler=self.on_build)

@@ -21,7 +21,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from hydra_tui.api.comparison import ORDER, Category, Change, Comparison
 from hydra_tui.api.errors import NotFoundError
@@ -31,9 +31,10 @@ from hydra_tui.cache.poller import Subscription
 from hydra_tui.cache.store import Entry
 from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message, Place
 from hydra_tui.ui.screens.compare import PREVIOUS, describe_compare
-from hydra_tui.ui.text import counts_text, safe
+from hydra_tui.ui.text import counts_text, fit, safe
 from hydra_tui.ui.widgets.build_list import SORTS, BuildList, category_rows
 from hydra_tui.ui.widgets.category_bar import VIEW_KEYS, BarItem, CategoryBar, short_label
+from hydra_tui.ui.widgets.footer import KeyFooter
 from hydra_tui.ui.widgets.status_line import StatusLine
 
 #: `f`, the status filter: every build, then each category of the comparison (empty ones are skipped).
@@ -139,7 +140,7 @@ class EvalBuildsScreen(HydraScreen):
         yield Message(Text("Comparing with the previous evaluation…"), id="message")
         yield BuildList(id="builds")
         yield StatusLine()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.builds.now = self.service.clock.now
@@ -337,36 +338,44 @@ class EvalBuildsScreen(HydraScreen):
         self.render_message()
 
     def render_summary(self) -> None:
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"Evaluation {self.eval_id}", style="bold")
+        """One line: the evaluation, what it is compared with, its numbers. At 80 columns the least important parts
+        go whole (the jobset first: the title line names it), never a number cut in half."""
+        parts: list[tuple[int, Text]] = [(0, Text(f"Evaluation {self.eval_id}", style="bold"))]
         if self.project:
-            text.append_text(safe(f"  {self.project}:{self.jobset_name}", "bright_black"))
+            parts.append((5, safe(f"{self.project}:{self.jobset_name}", "bright_black")))
         base = self._base
         if base is not None:
-            text.append("  vs ")
+            versus = Text("vs ")
             what = describe_compare(self.compare_spec, self.project)
             if base.compare_to is None:
-                text.append("nothing (no earlier evaluation)", style="bold")
+                versus.append("nothing (no earlier evaluation)", style="bold")
             elif isinstance(self.compare_spec, str) and self.compare_spec not in ("-86400", "-604800"):
-                text.append_text(safe(f"{what} {base.compare_to}", "bold"))
+                versus.append_text(safe(f"{what} {base.compare_to}", "bold"))
             elif isinstance(self.compare_spec, int):
-                text.append(str(base.compare_to), style="bold")
+                versus.append(str(base.compare_to), style="bold")
             else:
-                text.append(str(base.compare_to), style="bold")
-                text.append(f" ({what})")
+                versus.append(str(base.compare_to), style="bold")
+                versus.append(f" ({what})")
+            parts.append((1, versus))
         rows = self._rows
         if rows is not None and len(rows):
             if not rows.partial and not rows.unknown:
                 # Hydra's three numbers add up to the evaluation's builds.
                 counts = Counts.of_states(rows.counts())
-                text.append("  ")
-                text.append_text(counts_text(counts.succeeded, counts.failed, counts.queued, align=False))
+                parts.append((2, counts_text(counts.succeeded, counts.failed, counts.queued, align=False)))
             else:
-                text.append(f"  {len(rows):,} builds")
+                parts.append((2, Text(f"{len(rows):,} builds")))
         if self._client is not None:
-            text.append("  (compared here)", style="bright_black")
+            parts.append((4, Text("(compared here)", style="bright_black")))
+        summary = self.query_one("#summary", Static)
+        width = (summary.content_size.width or self.app.size.width - 2) - 1
+        text = fit(parts, width)
+        text.no_wrap, text.overflow = True, "ellipsis"
         # One line of a fixed size: its text changes with every row that arrives, the layout never does.
-        self.query_one("#summary", Static).update(text, layout=False)
+        summary.update(text, layout=False)
+
+    def on_resize(self) -> None:
+        self.render_summary()
 
     def render_bar(self) -> None:
         comparison = self.comparison

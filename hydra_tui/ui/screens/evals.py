@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from hydra_tui.api.models import JobsetEval
 from hydra_tui.api.pages import EvalSummary
@@ -16,6 +16,7 @@ from hydra_tui.api.timefmt import ago
 from hydra_tui.cache.store import Entry
 from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message, Place
 from hydra_tui.ui.text import counts_text, safe
+from hydra_tui.ui.widgets.footer import KeyFooter
 from hydra_tui.ui.widgets.status_line import StatusLine
 
 #: The columns of an evaluation table, most important first: (key, header). The counts and the change are
@@ -253,7 +254,7 @@ class EvalsScreen(EvalTableScreen):
         yield Message(Text("Loading evaluations…"), id="message")
         yield DataTable(id="evals", cursor_type="row")
         yield StatusLine()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#evals", DataTable)

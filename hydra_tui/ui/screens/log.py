@@ -18,7 +18,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from hydra_tui.api.errors import HydraError, NotFoundError
 from hydra_tui.api.models import Build
@@ -27,6 +27,7 @@ from hydra_tui.cache.store import Entry
 from hydra_tui.logs.sanitize import clean
 from hydra_tui.logs.source import FileLines, LineSource, MemoryLines
 from hydra_tui.ui.screens.base import HydraScreen, Message, Place
+from hydra_tui.ui.widgets.footer import KeyFooter
 from hydra_tui.ui.widgets.log_view import LogView
 from hydra_tui.ui.widgets.status_line import StatusLine
 
@@ -68,6 +69,8 @@ class SearchBox(Input):
 
 class LogScreen(HydraScreen):
     TITLE_TEXT = "build log"
+    #: The footer's keys, most important first (widgets/footer.py): following a running build above all.
+    FOOTER_ORDER = ("follow", "search", "first_error", "wrap")
     AUTO_FOCUS = "#log"
     BINDINGS = [
         Binding("slash", "search", "Search"),
@@ -105,7 +108,7 @@ class LogScreen(HydraScreen):
         yield Message(Text("Loading the end of the log…"), id="message")
         yield LogView(id="log")
         yield StatusLine()
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def view(self) -> LogView:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.widgets import Footer, Tree
+from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from hydra_tui.api.errors import HydraError
@@ -15,6 +15,7 @@ from hydra_tui.api.models import Jobset, JobsetOverview, JobsetState, Project
 from hydra_tui.cache.store import Entry
 from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message, Place
 from hydra_tui.ui.text import counts_text, safe
+from hydra_tui.ui.widgets.footer import KeyFooter
 from hydra_tui.ui.widgets.status_line import StatusLine
 
 AUTO_EXPAND = 8  # expand every visible project when there are at most this many
@@ -93,7 +94,7 @@ class ProjectsScreen(HydraScreen):
         tree.guide_depth = 2
         yield tree
         yield StatusLine()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.watch_data("projects", handler=self.on_projects)

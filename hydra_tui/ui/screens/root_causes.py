@@ -13,7 +13,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, ProgressBar, Static
+from textual.widgets import DataTable, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from hydra_tui.api.comparison import Comparison
@@ -21,6 +21,7 @@ from hydra_tui.report.evalreport import scope
 from hydra_tui.report.rootcauses import RootCause, RootCauseScan, ScanProgress, candidates
 from hydra_tui.ui.screens.base import HydraScreen, Message, Place
 from hydra_tui.ui.text import safe
+from hydra_tui.ui.widgets.footer import KeyFooter
 from hydra_tui.ui.widgets.status_line import StatusLine
 
 
@@ -64,7 +65,7 @@ class RootCausesScreen(HydraScreen):
         yield DataTable(id="causes", cursor_type="row", zebra_stripes=True)
         yield DataTable(id="broken", cursor_type="row")
         yield StatusLine()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         causes = self.query_one("#causes", DataTable)

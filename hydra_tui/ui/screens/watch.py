@@ -11,11 +11,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from hydra_tui.api.errors import HydraError
 from hydra_tui.ui.screens.base import HydraScreen, Message, Place
 from hydra_tui.ui.text import counts_text, safe
+from hydra_tui.ui.widgets.footer import KeyFooter
 from hydra_tui.ui.widgets.status_line import StatusLine
 from hydra_tui.watch.core import Change, Watcher
 from hydra_tui.watch.lines import run_command
@@ -70,7 +71,7 @@ class WatchScreen(HydraScreen):
         with VerticalScroll(id="changes"):
             yield Static(id="change-list")
         yield StatusLine()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.watcher = Watcher(self.service.client, self.project, self.jobset_name, self.service.clock)
@@ -175,7 +176,7 @@ class WatchScreen(HydraScreen):
             table.add_row(*row, key=key)
         if table.row_count and marks:
             table.sort("when", key=lambda when: when.plain, reverse=True)
-            table.border_subtitle = f"{table.row_count} since the start"
+            table.border_subtitle = f"{table.row_count:,} since the start"
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
