@@ -719,7 +719,23 @@ class EvalBuildsScreen(HydraScreen):
     def action_eval_action(self, kind: str) -> None:
         from hydra_tui.actions import Action
 
-        self.hydra_app.perform(Action.on_eval(kind, self.eval_id))
+        jobset = f"{self.project}:{self.jobset_name}" if self.project else ""
+        count = self.touched(kind)
+        self.hydra_app.perform(Action.on_eval(kind, self.eval_id, count=count, jobset=jobset))
+
+    def touched(self, kind: str) -> int | None:
+        """How many builds an evaluation-wide action touches: the failed ones (restart) or the unfinished ones
+        (cancel, bump), from every row when all are known, else from Hydra's comparison; None when unknown."""
+        rows = self._rows
+        if rows is not None and len(rows) and not rows.partial and not rows.unknown:
+            counts = Counts.of_states(rows.counts())
+            return counts.failed if kind == "restart" else counts.queued
+        base = self._base
+        if base is None:
+            return None
+        if kind == "restart":
+            return sum(base.count(c) for c in FAILING)
+        return base.count(Change.QUEUED)
 
     def action_refresh(self) -> None:
         self._whole = None

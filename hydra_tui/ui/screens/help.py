@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 KEY_NAMES = {
     "question_mark": "?",
@@ -51,8 +51,10 @@ MOVE: dict[str, str] = {
     "page(1)": "Page down",
     "scroll_lines(20)": "Page down",
     "scroll_home": "First",
+    "scroll_top": "First",
     "jump(0)": "First",
     "scroll_end": "Last",
+    "scroll_bottom": "Last",
     "jump(-1)": "Last",
     "scroll_columns(-8)": "Scroll left",
     "scroll_columns(8)": "Scroll right",
@@ -61,6 +63,8 @@ MOVE: dict[str, str] = {
     "toggle_node": "Expand / collapse",
 }
 MOVE_ORDER = list(dict.fromkeys(MOVE.values()))
+#: Textual's DataTable scrolls sideways with these (its rows' first / last are scroll_top / scroll_bottom).
+SIDEWAYS = ("scroll_home", "scroll_end")
 PAIRS = (("Up", "Down"), ("Page up", "Page down"), ("First", "Last"), ("Scroll left", "Scroll right"))
 #: What the palette key does here (Textual calls it "palette").
 PALETTE = "Command palette: jump to a project, jobset, evaluation, build, job or pasted URL"
@@ -111,6 +115,8 @@ def screen_keys(screen: Screen[object]) -> list[Group]:
         node, binding = active.node, active.binding
         shown = _one(key)
         origin = _origin(node, binding)
+        if binding.action in SIDEWAYS and isinstance(node, DataTable):
+            continue  # a table's Home / End go to its first / last column, not a row
         if binding.action in MOVE and node is not screen and node is not screen.app:
             label = binding.description if origin is not None and binding.description else MOVE[binding.action]
             label = MOVE[binding.action] if label in ("Up", "Down", "Left", "Right") else label
