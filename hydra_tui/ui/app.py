@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -60,6 +61,23 @@ class HydraApp(App[int]):
             self._exit_renderables.clear()
             print(crash_message(self._exception, self.crash_report), file=sys.stderr)
         super()._print_error_renderables()
+
+    def notify(self, message: str, **kwargs: Any) -> None:  # type: ignore[override]
+        """Textual's toast, put where it hides least: away from the row being read (widgets/toasts.py)."""
+        super().notify(message, **kwargs)
+        self.place_toasts()
+
+    def place_toasts(self) -> None:
+        from textual.widgets._toast import ToastRack
+
+        from hydra_tui.ui.widgets.toasts import toasts_on_top
+
+        try:
+            screen = self.screen
+            rack = screen.get_child_by_type(ToastRack)
+        except Exception:  # no screen yet, or one without a rack: the toast waits in Textual's list
+            return
+        rack.set_class(toasts_on_top(screen), "-top")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.report_worker_failure(event)

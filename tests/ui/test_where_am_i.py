@@ -272,3 +272,28 @@ async def test_evaluation_summary_drops_whole_parts_at_80_columns(demo: DemoServ
         assert "hello:main" not in summary  # the title line names it
         await pilot.resize_terminal(140, 30)
         await wait_for(pilot, lambda: "hello:main" in visible_text(app.screen.query_one("#summary")))
+
+
+async def test_a_toast_never_covers_the_row_being_read(demo: DemoServer, clock) -> None:
+    from textual.widgets._toast import Toast
+
+    from hydra_tui.ui.widgets.build_list import BuildList
+    from hydra_tui.ui.widgets.toasts import reading_row
+
+    app = make_app(demo.url, clock, target="hello:main")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen) and app.screen.page is not None)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen))
+        await pilot.press("0")
+        builds = app.screen.query_one(BuildList)
+        await wait_for(pilot, lambda: len(builds.view) == 36)
+        for keys in (("home",), ("end",), ("home", "down", "down", "down", "down", "down", "down", "down", "down")):
+            app.clear_notifications()
+            await pilot.press(*keys)
+            row = reading_row(app.screen)
+            assert row is not None
+            app.notify("A message long enough to wrap onto a second line of its toast, as errors do.", title="Note")
+            await wait_for(pilot, lambda: bool(app.screen.query(Toast)) and app.screen.query(Toast).first().region)
+            toast = app.screen.query(Toast).first().region
+            assert not (toast.y <= row < toast.bottom), (keys, row, toast)
