@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -114,6 +115,10 @@ class HydraApp(App[int]):
                 timeout=30,
                 markup=False,
             )
+        # Requests (and the HTTP client, ~90 ms of TLS set-up) wait until the first frame is drawn.
+        gate = asyncio.Event()
+        self.service.client.start_gate = gate
+        self.call_after_refresh(gate.set)
         self.service.load_state()
         self.push_screen(self.first_screen())
         if self.target:
