@@ -207,10 +207,13 @@ class HydraClient:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
+    def _make_http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(**self._http_options)
+
     @property
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(**self._http_options)
+            self._client = self._make_http()
         return self._client
 
     async def _ready(self) -> None:
@@ -222,8 +225,10 @@ class HydraClient:
         if self._making is None:
             self._making = asyncio.Lock()
         async with self._making:
-            if self._client is None:
-                made = await asyncio.to_thread(httpx.AsyncClient, **self._http_options)
+            if self._client is None and self._http_options["transport"] is not None:
+                self._client = self._make_http()  # a given transport: no certificates to load
+            elif self._client is None:
+                made = await asyncio.to_thread(self._make_http)
                 if self._client is None:
                     self._client = made
 

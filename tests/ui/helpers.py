@@ -72,3 +72,13 @@ def screen_ready(app: object, cls: type) -> bool:
     """The app shows a screen of this class, composed and mounted (its widgets can be queried)."""
     screen = app.screen  # type: ignore[attr-defined]
     return isinstance(screen, cls) and screen.is_mounted and bool(screen.children)
+
+
+def shows_job(widget: Widget, job: str) -> bool:
+    """A builds list shows the job on one line: its name without the system suffix, and the system in its column
+    (or the whole name where the SYSTEM column has no room)."""
+    name, _, system = job.rpartition(".")
+    for line in visible_text(widget).splitlines():
+        if f" {job} " in f"{line} " or (name and f" {name} " in line and f" {system} " in f"{line} "):
+            return True
+    return False

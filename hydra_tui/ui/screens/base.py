@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
@@ -120,11 +121,22 @@ class HydraScreen(Screen[None]):
             for line in self.query(TitleLine):
                 line.show(self.crumbs())
 
-    def on_mount(self) -> None:
-        # Every screen's own on_mount runs too (Textual calls each class's handler); the title line is docked.
-        line = TitleLine()
-        line.crumbs = self.crumbs()
-        self.mount(line)
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every screen's compose yields the title line first, so it is laid out with the rest from the start (a
+        line mounted later would resize the screen's widgets once more)."""
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("compose")
+        if own is None or getattr(own, "_with_title", False):
+            return
+
+        def compose(self: HydraScreen) -> ComposeResult:
+            line = TitleLine()
+            line.crumbs = self.crumbs()
+            yield line
+            yield from own(self)
+
+        compose._with_title = True  # type: ignore[attr-defined]
+        cls.compose = compose  # type: ignore[method-assign]
 
     @property
     def hydra_app(self) -> HydraApp:
