@@ -58,19 +58,19 @@ KINDS: dict[str, Kind] = {
     "bump": Kind("Bump build", "Bump {target} to the front of the queue.", "Bumped {target}.", "bump_build"),
     "eval-restart": Kind(
         "Restart failed builds",
-        "Restart every failed build of {target}.",
+        "Restart {every} failed build{s} of {target}.",
         "Restarted the failed builds of {target}.",
         "restart_eval_failed",
     ),
     "eval-cancel": Kind(
         "Cancel evaluation",
-        "Cancel every queued or running build of {target}.",
+        "Cancel {every} queued or running build{s} of {target}.",
         "Cancelled the unfinished builds of {target}.",
         "cancel_eval",
     ),
     "eval-bump": Kind(
         "Bump evaluation",
-        "Bump every queued build of {target} to the front of the queue.",
+        "Bump {every} queued build{s} of {target} to the front of the queue.",
         "Bumped {target}.",
         "bump_eval",
     ),
@@ -87,14 +87,18 @@ class Action:
     jobset: str = ""
     build_id: int = 0
     eval_id: int = 0
+    #: How many builds an evaluation-wide action touches, when known (said in the confirmation).
+    count: int | None = None
 
     @property
     def title(self) -> str:
         return KINDS[self.kind].title
 
     def explain(self) -> str:
-        """What will happen to what, in a sentence."""
-        return KINDS[self.kind].explain.format(target=self.target)
+        """What will happen to what, in a sentence; an evaluation-wide action says how many builds it touches."""
+        every = "every" if self.count is None else f"{self.count:,}"
+        plural = "" if self.count == 1 else "s"
+        return KINDS[self.kind].explain.format(target=self.target, every=every, s=plural)
 
     @classmethod
     def push(cls, project: str, jobset: str, *, force: bool = False) -> Action:
@@ -105,8 +109,10 @@ class Action:
         return cls(kind, f"build {build_id}" + (f" ({job})" if job else ""), build_id=build_id)
 
     @classmethod
-    def on_eval(cls, kind: str, eval_id: int) -> Action:
-        return cls(f"eval-{kind}", f"evaluation {eval_id}", eval_id=eval_id)
+    def on_eval(cls, kind: str, eval_id: int, *, count: int | None = None, jobset: str = "") -> Action:
+        """An action on every build of an evaluation it concerns; `count`: how many those are, when known."""
+        target = f"evaluation {eval_id}" + (f" ({jobset})" if jobset else "")
+        return cls(f"eval-{kind}", target, eval_id=eval_id, count=count)
 
 
 @dataclass
@@ -116,6 +122,8 @@ class ActionRecord:
     target: str
     outcome: str
     ok: bool
+    #: Who did it ("" when nobody was logged in: the server refused it).
+    user: str = ""
 
 
 class Actions:
@@ -153,7 +161,8 @@ class Actions:
         return kind.outcome.format(target=action.target)
 
     def _record(self, action: Action, outcome: str, *, ok: bool) -> None:
-        record = ActionRecord(self.service.clock.now(), action.title, action.target, outcome, ok)
+        user = self.auth.user.username if self.auth.user is not None else ""
+        record = ActionRecord(self.service.clock.now(), action.title, action.target, outcome, ok, user)
         self.log.append(record)
         if self.log_file is not None:
             with contextlib.suppress(OSError):
@@ -185,4 +194,5 @@ class Actions:
 
 def format_record(record: ActionRecord) -> str:
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.at))
-    return f"{when}  {record.action:<24} {record.target}  {'ok' if record.ok else 'FAILED'}: {record.outcome}"
+    who = record.user or "-"
+    return f"{when}  {who:<12} {record.action:<24} {record.target}  {'ok' if record.ok else 'FAILED'}: {record.outcome}"

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from http.cookies import CookieError, SimpleCookie
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
@@ -59,15 +59,11 @@ from hydra_tui.api.models import (
     User,
 )
 from hydra_tui.api.operator import Machine, RunnerStatus, read_machines, read_runner_status
-from hydra_tui.api.pages import (
-    BuildSteps,
-    ComparisonReader,
-    EvalSummary,
-    read_build_steps,
-    read_comparison,
-    read_evals,
-)
 from hydra_tui.api.rows import BuildRows
+
+if TYPE_CHECKING:
+    # Hydra's HTML pages are read with lxml, imported at the first page read: the first screen needs none.
+    from hydra_tui.api.pages import BuildSteps, EvalSummary
 from hydra_tui.api.text import clean_text
 from hydra_tui.logs.source import MAX_LINE, cut_line
 
@@ -153,6 +149,13 @@ def _looks_like_json(response: httpx.Response) -> bool:
     return ctype in JSON_TYPES
 
 
+def _pages() -> Any:
+    """The HTML page readers (hydra_tui.api.pages, with lxml), imported at first use."""
+    from hydra_tui.api import pages
+
+    return pages
+
+
 class HydraClient:
     """Async client for one Hydra server. Use as `async with HydraClient(url) as hydra: ...`."""
 
@@ -176,16 +179,22 @@ class HydraClient:
         self._session: str | None = None
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            headers={"Accept": "application/json", "User-Agent": user_agent},
-            timeout=httpx.Timeout(self.limits.timeout),
-            transport=transport,
-            verify=verify,
-            follow_redirects=False,
+        self._http_options: dict[str, Any] = {
+            "base_url": self.base_url,
+            "headers": {"Accept": "application/json", "User-Agent": user_agent},
+            "timeout": httpx.Timeout(self.limits.timeout),
+            "transport": transport,
+            "verify": verify,
+            "follow_redirects": False,
             # httpx's own jar is shut: the session cookie is attached by hand, only to its own origin (see _send).
-            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
-        )
+            "cookies": CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+        }
+        # Made at the first request, off the event loop (`_ready`): loading the TLS certificates and httpcore takes
+        # ~90 ms that the first frame does not wait for.
+        self._client: httpx.AsyncClient | None = None
+        self._making: asyncio.Lock | None = None
+        #: When set, the first request waits for it (the dashboard opens it once its first frame is drawn).
+        self.start_gate: asyncio.Event | None = None
         self._in_flight = asyncio.Semaphore(max(1, self.limits.in_flight))
         # Polls and background work hold at most all connections but one: a person's request always finds one.
         self._in_flight_low = asyncio.Semaphore(max(1, self.limits.in_flight - 1))
@@ -199,8 +208,34 @@ class HydraClient:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
+    def _make_http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(**self._http_options)
+
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = self._make_http()
+        return self._client
+
+    async def _ready(self) -> None:
+        """Make the HTTP client in a thread, once, before the first request."""
+        if self._client is not None:
+            return
+        if self.start_gate is not None:
+            await self.start_gate.wait()
+        if self._making is None:
+            self._making = asyncio.Lock()
+        async with self._making:
+            if self._client is None and self._http_options["transport"] is not None:
+                self._client = self._make_http()  # a given transport: no certificates to load
+            elif self._client is None:
+                made = await asyncio.to_thread(self._make_http)
+                if self._client is None:
+                    self._client = made
+
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     # --- URLs a person can open --------------------------------------------------------------------
 
@@ -382,6 +417,7 @@ class HydraClient:
             headers["Accept"] = accept
         retry = (method == "GET") if retry is None else retry
         attempt = 0
+        await self._ready()
         while True:
             request = self._http.build_request(method, path, params=params, json=json_body, headers=headers)
             level = Priority.BACKGROUND if background else current_priority()
@@ -607,14 +643,14 @@ class HydraClient:
             return await self._compare_until(eval_id, params, until, background=background)
         body, url = await self.get_html(f"/eval/{eval_id}", params or None, background=background)
         if len(body) > PARSE_IN_THREAD:
-            return await asyncio.to_thread(read_comparison, body, url, eval_id)
-        return read_comparison(body, url, eval_id)
+            return await asyncio.to_thread(_pages().read_comparison, body, url, eval_id)
+        return _pages().read_comparison(body, url, eval_id)
 
     async def _compare_until(
         self, eval_id: int, params: dict[str, Any], until: Change, *, background: bool
     ) -> Comparison:
         path = f"/eval/{eval_id}"
-        reader = ComparisonReader(self.url(path))
+        reader = _pages().ComparisonReader(self.url(path))
 
         def sink(chunk: bytes) -> bool:
             reader.feed(chunk)
@@ -652,14 +688,14 @@ class HydraClient:
         the JSON does not."""
         path = f"/jobset/{_seg(project)}/{_seg(jobset)}/evals"
         body, url = await self.get_html(path, {"page": page} if page > 1 else None)
-        return read_evals(body, url)
+        return _pages().read_evals(body, url)
 
     async def build_steps(self, build_id: int, *, background: bool = False) -> BuildSteps:
         """A build's failed and running steps, with the build each failure was propagated from."""
         body, url = await self.get_html(f"/build/{build_id}", background=background)
         if len(body) > PARSE_IN_THREAD:
-            return await asyncio.to_thread(read_build_steps, body, build_id, url)
-        return read_build_steps(body, build_id, url)
+            return await asyncio.to_thread(_pages().read_build_steps, body, build_id, url)
+        return _pages().read_build_steps(body, build_id, url)
 
     async def build(self, build_id: int) -> Build:
         return await self._get_model(Build, f"/build/{build_id}")
@@ -847,6 +883,7 @@ class HydraClient:
         """
         ends = time.monotonic() + self.limits.log_deadline
         location = await self._log_location(build_id, drvpath)
+        await self._ready()
         params = {"tail": tail} if tail else None
         hops = 0
         while True:

@@ -21,7 +21,11 @@ PERSISTED: dict[str, TypeAdapter[Any]] = {
 }
 
 
-def cache_file(directory: Path, server_url: str) -> Path:
+def cache_file(directory: Path, server_url: str, *, name: str | None = None) -> Path:
+    """The state file of a server: named after its address, or `name` for a server whose address changes from run
+    to run (the demo listens on a new port each time, and keeps one `state-demo.json`)."""
+    if name is not None:
+        return directory / f"state-{name}.json"
     digest = hashlib.sha256(server_url.encode()).hexdigest()[:16]
     return directory / f"state-{digest}.json"
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -25,9 +28,9 @@ class HydraApp(App[int]):
     TITLE = "hydra-tui"
     COMMANDS = App.COMMANDS | {JumpProvider}
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("ctrl+q,ctrl+c", "quit", "Quit", show=False, priority=True),
-        Binding("A", "action_log", "Action log", show=False),
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("ctrl+q,ctrl+c", "quit", "Quit", show=False, priority=True, id="quit-now"),
+        Binding("A", "action_log", "Action log", show=False, id="action-log"),
     ]
 
     def __init__(
@@ -59,6 +62,23 @@ class HydraApp(App[int]):
             self._exit_renderables.clear()
             print(crash_message(self._exception, self.crash_report), file=sys.stderr)
         super()._print_error_renderables()
+
+    def notify(self, message: str, **kwargs: Any) -> None:  # type: ignore[override]
+        """Textual's toast, put where it hides least: away from the row being read (widgets/toasts.py)."""
+        super().notify(message, **kwargs)
+        self.place_toasts()
+
+    def place_toasts(self) -> None:
+        from textual.widgets._toast import ToastRack
+
+        from hydra_tui.ui.widgets.toasts import toasts_on_top
+
+        try:
+            screen = self.screen
+            rack = screen.get_child_by_type(ToastRack)
+        except Exception:  # no screen yet, or one without a rack: the toast waits in Textual's list
+            return
+        rack.set_class(toasts_on_top(screen), "-top")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.report_worker_failure(event)
@@ -95,6 +115,10 @@ class HydraApp(App[int]):
                 timeout=30,
                 markup=False,
             )
+        # Requests (and the HTTP client, ~90 ms of TLS set-up) wait until the first frame is drawn.
+        gate = asyncio.Event()
+        self.service.client.start_gate = gate
+        self.call_after_refresh(gate.set)
         self.service.load_state()
         self.push_screen(self.first_screen())
         if self.target and self.target.count(":") == 2:
@@ -206,6 +230,54 @@ class HydraApp(App[int]):
             return
         self.push_screen(OperatorScreen(part))
 
+    # --- the palette's commands ------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's (theme, quit, screenshot) less its own keys panel, and ours: keys, action log, log in and out,
+        refresh."""
+        from hydra_tui.ui.screens.base import HydraScreen
+
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Keys", "Maximize", "Minimize"):
+                yield command
+        if isinstance(screen, HydraScreen):
+            yield SystemCommand("Keys", "The keys of this screen (also ?)", screen.action_help)
+            yield SystemCommand("Refresh", "Fetch what this screen shows again now (also r)", screen.action_refresh)
+        yield SystemCommand("Action log", "Every write of this session, its outcome (A)", self.action_action_log)
+        if self.auth.user is None:
+            yield SystemCommand("Log in", f"Log in to {self.service.client.base_url}", self.action_log_in)
+        else:
+            name = self.auth.user.username
+            yield SystemCommand("Log out", f"End the session of {name} on this server", self.action_log_out)
+            yield SystemCommand("Switch user", f"Log out {name} and log in as someone else", self.action_switch_user)
+
+    def action_log_in(self) -> None:
+        self._login_flow(switch=False)
+
+    def action_switch_user(self) -> None:
+        self._login_flow(switch=True)
+
+    @work(group="auth", exclusive=True, exit_on_error=False)
+    async def _login_flow(self, switch: bool) -> None:
+        if switch:
+            await self._log_out()
+        if self.auth.user is not None:
+            self.notify(f"Logged in as {self.auth.user.username} already.", title="Login", markup=False)
+            return
+        await self._log_in("Log in to act on builds, evaluations and jobsets.", ask=switch)
+
+    @work(group="auth", exclusive=True, exit_on_error=False)
+    async def action_log_out(self) -> None:
+        name = await self._log_out()
+        if name is not None:
+            self.notify(f"Logged out {name}; the saved session is forgotten.", title="Logout", markup=False)
+
+    async def _log_out(self) -> str | None:
+        user = self.auth.user
+        await self.auth.logout()
+        self.service.user = None
+        return user.username if user is not None else None
+
     def action_action_log(self) -> None:
         from hydra_tui.ui.screens.modals import ActionLogScreen
 
@@ -257,11 +329,12 @@ class HydraApp(App[int]):
             self.notify(outcome, title=action.title, markup=False)
             return
 
-    async def _log_in(self, reason: str) -> bool:
+    async def _log_in(self, reason: str, *, ask: bool = False) -> bool:
+        """Log in: with the configured credentials when there are some (unless `ask`), else by asking."""
         from hydra_tui.ui.screens.modals import LoginScreen
 
         try:
-            user = await self.auth.login_with_known()
+            user = None if ask else await self.auth.login_with_known()
         except CredentialError as exc:
             self.notify(str(exc), title="Login", severity="error", markup=False)
             user = None

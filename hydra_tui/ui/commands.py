@@ -1,16 +1,31 @@
-"""The command palette (ctrl+p): jump to a project, a jobset, a job ("job NAME"), an evaluation id or a build id,
-or to the operator's view ("queue", "running", "machines", "status")."""
+"""The command palette (ctrl+p): jump to a project, a jobset, a job ("job NAME"), an evaluation or build id, a job
+found by the server's search, a pasted Hydra URL (…/build/N, …/eval/N, …/jobset/P/J, …/job/P/J/NAME, …/project/P),
+or the operator's view ("queue", "running", "machines", "status")."""
 
 from __future__ import annotations
 
+import asyncio
+import re
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
+from hydra_tui.api.errors import HydraError
+from hydra_tui.logs.sanitize import plain
+
 if TYPE_CHECKING:
+    from hydra_tui.api.models import SearchResult
     from hydra_tui.ui.app import HydraApp
+
+#: What Hydra's `/search` accepts (anything else is a 500 there); shorter queries are not sent.
+SEARCHABLE = re.compile(r"[a-zA-Z0-9_\-/.]{3,}")
+#: How long typing must pause before the server is asked (each keystroke would be a search otherwise).
+SEARCH_PAUSE = 0.3
+SEARCH_LIMIT = 10
 
 
 def highlight(name: str, query: str) -> Content:
@@ -29,7 +44,72 @@ def highlight(name: str, query: str) -> Content:
     return content
 
 
+@dataclass(frozen=True)
+class Link:
+    """What a pasted Hydra URL points at."""
+
+    kind: str  # build, eval, jobset, job, project
+    build_id: int = 0
+    eval_id: int = 0
+    project: str = ""
+    jobset: str = ""
+    job: str = ""
+
+    def describe(self) -> str:
+        if self.kind == "build":
+            return f"build {self.build_id}"
+        if self.kind == "eval":
+            return f"evaluation {self.eval_id}"
+        if self.kind == "project":
+            return f"project {self.project}"
+        if self.kind == "jobset":
+            return f"jobset {self.project}:{self.jobset}"
+        return f"job {self.project}:{self.jobset}:{self.job}"
+
+
+def read_link(text: str) -> Link | None:
+    """A Hydra URL (or just its path) read for what it points at; None when it is not one. Trailing parts (`/log`,
+    `#tabs-…`, `?compare=…`) are ignored: `…/build/5/nixlog/1` is build 5."""
+    text = text.strip()
+    if not text or " " in text or "/" not in text:
+        return None
+    path = urlsplit(text).path if "://" in text else text.split("?", 1)[0].split("#", 1)[0]
+    parts = [unquote(p) for p in path.split("/") if p]
+    for n, part in enumerate(parts):
+        rest = parts[n + 1 :]
+        if part == "build" and rest and rest[0].isdigit():
+            return Link("build", build_id=int(rest[0]))
+        if part == "eval" and rest and rest[0].isdigit():
+            return Link("eval", eval_id=int(rest[0]))
+        if part == "job" and len(rest) >= 3:
+            return Link("job", project=rest[0], jobset=rest[1], job=rest[2])
+        if part == "jobset" and len(rest) >= 2:
+            return Link("jobset", project=rest[0], jobset=rest[1])
+        if part == "project" and rest:
+            return Link("project", project=rest[0])
+    return None
+
+
+def open_link(app: HydraApp, link: Link) -> None:
+    if link.kind == "build":
+        app.open_build(link.build_id)
+    elif link.kind == "eval":
+        app.open_eval(link.eval_id)
+    elif link.kind == "jobset":
+        app.open_jobset(link.project, link.jobset)
+    elif link.kind == "job":
+        app.open_job(link.project, link.jobset, link.job)
+    else:
+        app.open_project(link.project)
+
+
 class JumpProvider(Provider):
+    """Projects and jobsets known here, ids, pasted URLs, and what the server's search finds."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._found: dict[str, SearchResult | None] = {}
+
     def _targets(self) -> list[tuple[str, str, object]]:
         app: HydraApp = self.app  # type: ignore[assignment]
         targets: list[tuple[str, str, object]] = []
@@ -86,6 +166,10 @@ class JumpProvider(Provider):
     async def search(self, query: str) -> Hits:
         app: HydraApp = self.app  # type: ignore[assignment]
         matcher = self.matcher(query)
+        link = read_link(query)
+        if link is not None:
+            yield Hit(100, f"open {link.describe()}", partial(open_link, app, link), help="The pasted Hydra URL")
+            return
         words = query.strip().split(None, 1)
         if len(words) == 2 and words[0].lower() == "job":
             hit = self._job_hit(words[1])
@@ -96,7 +180,45 @@ class JumpProvider(Provider):
             n = int(number)
             yield Hit(100, f"build {n}", partial(app.open_build, n), help="Open build by id")
             yield Hit(99, f"evaluation {n}", partial(app.open_eval, n), help="Open evaluation by id")
+            return
+        names: set[str] = set()
         for name, help_text, callback in [*self._operator(), *self._targets()]:
             score = matcher.match(name)
             if score > 0:
+                names.add(name)
                 yield Hit(score, highlight(name, query), callback, help=help_text)  # type: ignore[arg-type]
+        async for hit in self._search_server(query.strip(), names):
+            yield hit
+
+    async def _search_server(self, query: str, names: set[str]) -> Hits:
+        """Jobs (and projects, jobsets) the server's `/search` finds: its builds are matched by output path, which
+        carries the package's name. Asked once typing pauses; each query once."""
+        app: HydraApp = self.app  # type: ignore[assignment]
+        if not SEARCHABLE.fullmatch(query):
+            return
+        if query not in self._found:
+            await asyncio.sleep(SEARCH_PAUSE)  # cancelled by the palette when another key comes
+            try:
+                self._found[query] = await app.service.client.search(query, limit=SEARCH_LIMIT)
+            except HydraError:
+                self._found[query] = None
+        found = self._found[query]
+        if found is None:
+            return
+        for p in found.projects:
+            name = f"project {p.name}"
+            if name not in names:
+                yield Hit(0.5, highlight(plain(name), query), partial(app.open_project, p.name), help="Server search")
+        for j in found.jobsets:
+            name = f"jobset {j.project}:{j.name}"
+            if name not in names:
+                callback = partial(app.open_jobset, j.project, j.name)
+                yield Hit(0.5, highlight(plain(name), query), callback, help="Server search")
+        seen: set[int] = set()
+        for b in [*found.builds, *found.buildsdrv]:
+            if b.id in seen:
+                continue
+            seen.add(b.id)
+            name = plain(f"{b.job}  {b.project}:{b.jobset}  build {b.id}")
+            state = plain(b.state.label)
+            yield Hit(0.4, highlight(name, query), partial(app.open_build, b.id), help=f"Server search: {state}")

@@ -16,10 +16,14 @@ from hydra_tui.config import Settings, cache_dir, save_theme, state_dir
 from hydra_tui.crash import crash_message, write_crash_report
 
 
-def build_service(settings: Settings, *, limits: Limits | None = None) -> tuple[DataService, Auth, Actions]:
+def build_service(
+    settings: Settings, *, limits: Limits | None = None, demo: bool = False
+) -> tuple[DataService, Auth, Actions]:
     profile = settings.profile
     client = HydraClient(profile.url, limits=profile.limits(limits), verify=not profile.insecure)
-    service = DataService(client, SystemClock(), state_file=cache_file(cache_dir(), profile.url))
+    # The demo listens on a new port each run: its state goes under one stable name, not one file per port.
+    state_file = cache_file(cache_dir(), profile.url, name="demo" if demo else None)
+    service = DataService(client, SystemClock(), state_file=state_file)
     if profile.poll_interval:
         service.poller.min_interval = profile.poll_interval
     auth = Auth(client, profile, SessionStore(state_dir() / "sessions.json"))
@@ -43,7 +47,7 @@ def run_dashboard(settings: Settings, *, demo: bool, target: str | None) -> int:
         settings.profile.name = "demo"
         limits = Limits(rate=20, burst=20, in_flight=4)
     try:
-        service, auth, actions = build_service(settings, limits=limits)
+        service, auth, actions = build_service(settings, limits=limits, demo=demo)
 
         def remember_theme(theme: str) -> None:
             # A profile's own theme wins at start-up, so a choice made here is saved into that profile's table.

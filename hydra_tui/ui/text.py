@@ -63,3 +63,17 @@ def counts_text(
 
 def join(*parts: Text | str, sep: str = "  ") -> Text:
     return Text(sep).join(p if isinstance(p, Text) else Text(p) for p in parts if p)
+
+
+def fit(parts: list[tuple[int, Text]], width: int, sep: str = "  ") -> Text:
+    """Parts of a line in their order, each with its rank (0 most important): when they do not fit in `width`
+    cells, the least important parts go whole, never cut; what stays keeps its order."""
+    kept = [(n, rank, part) for n, (rank, part) in enumerate(parts) if part.cell_len]
+
+    def size(items: list[tuple[int, int, Text]]) -> int:
+        return sum(p.cell_len for _, _, p in items) + len(sep) * max(0, len(items) - 1)
+
+    while width > 0 and len(kept) > 1 and size(kept) > width:
+        worst = max(kept, key=lambda item: (item[1], item[0]))
+        kept.remove(worst)
+    return Text(sep).join(part for _, _, part in kept)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import time
 from dataclasses import dataclass, field
 
 from hydra_tui.api.builddiff import diff_builds, inputs_from_rows
@@ -46,6 +47,10 @@ class Change:
     fixed_builds: list[int | None] = field(default_factory=list)
     #: The evaluation the latest one was compared with (None: none before it, or no comparison yet).
     compared_to: int | None = None
+    #: Where it was seen: the jobset and the server (for the URLs in the JSON).
+    project: str = ""
+    jobset: str = ""
+    base_url: str = ""
 
     @property
     def matters(self) -> bool:
@@ -73,9 +78,24 @@ class Change:
             parts.append("all builds finished")
         return "; ".join(parts) or "counts changed"
 
+    def _url(self, path: str) -> str | None:
+        return f"{self.base_url}{path}" if self.base_url else None
+
     def to_json(self) -> dict[str, object]:
+        """One JSON line of `watch --json`: ids, their URLs, the jobset, and the time as a number and in ISO 8601."""
+
+        def urls(builds: list[int | None]) -> list[str | None]:
+            return [self._url(f"/build/{b}") if b is not None else None for b in builds]
+
         return {
             "time": self.time,
+            "time_iso": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.time)),
+            "jobset": f"{self.project}:{self.jobset}",
+            "project": self.project,
+            "jobset_url": self._url(f"/jobset/{self.project}/{self.jobset}") if self.project else None,
+            "eval_url": self._url(f"/eval/{self.eval_id}"),
+            "newly_failed_urls": urls(self.newly_failed_builds),
+            "fixed_urls": urls(self.fixed_builds),
             "eval": self.eval_id,
             "counts": self.counts.to_json(),
             "new_eval": self.new_eval,
@@ -172,7 +192,15 @@ class Watcher:
             }
         first = self.eval is None
         old_states = {} if new_eval else self.states
-        change = Change(time=now, eval_id=latest.id, counts=counts, new_eval=new_eval)
+        change = Change(
+            time=now,
+            eval_id=latest.id,
+            counts=counts,
+            new_eval=new_eval,
+            project=self.project,
+            jobset=self.jobset_name,
+            base_url=self.client.base_url,
+        )
         change.compared_to = comparison.compare_to if comparison is not None else None
         if comparison is not None:
             for build in sorted(comparison.categories[Kind.NEWLY_FAILING].builds, key=lambda b: b.job):

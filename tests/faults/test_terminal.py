@@ -126,3 +126,16 @@ async def test_a_failing_background_task_is_reported_not_hidden(demo: DemoServer
         await wait_for(pilot, lambda: any(n.title == "Internal error" for n in app._notifications))
         assert app.is_running
     assert len(list(tmp_path.glob("crash-*.log"))) == 1
+
+
+def test_the_demo_keeps_one_state_file(tmp_path) -> None:
+    """Each `--demo` run listens on a new port; its saved state still goes under one name, not one file a port."""
+    for _ in range(2):
+        with in_pty(["--demo"], tmp_path, COLUMNS="80", LINES="24") as (main, proc):
+            screen = _read_until(main, proc, b"release-24.05", time.monotonic() + 30)
+            assert b"release-24.05" in screen, screen[-500:]
+            os.write(main, b"q")
+            _read_until(main, proc, b"\x00never\x00", time.monotonic() + 20)
+            proc.wait(timeout=20)
+    states = sorted(p.name for p in tmp_path.rglob("state-*.json"))
+    assert states == ["state-demo.json"]

@@ -78,3 +78,13 @@ def screen_lines(app: object) -> list[str]:
     """Every line of the terminal as the user sees it (the screen composited: docked boxes, borders, overlaps)."""
     strips = app.screen._compositor.render_strips()  # type: ignore[attr-defined]
     return [strip.text for strip in strips]
+
+
+def shows_job(widget: Widget, job: str) -> bool:
+    """A builds list shows the job on one line: its name without the system suffix, and the system in its column
+    (or the whole name where the SYSTEM column has no room)."""
+    name, _, system = job.rpartition(".")
+    for line in visible_text(widget).splitlines():
+        if f" {job} " in f"{line} " or (name and f" {name} " in line and f" {system} " in f"{line} "):
+            return True
+    return False

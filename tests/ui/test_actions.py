@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
+from hydra_tui.actions import ActionRecord
 from hydra_tui.api.status import BuildState
 from hydra_tui.auth import SessionStore
 from hydra_tui.config import Profile
@@ -169,8 +170,53 @@ async def test_action_log_lists_every_write(demo: DemoServer, clock) -> None:
         await wait_for(pilot, lambda: len(app.actions.log) == 2)
         await pilot.press("A")
         await wait_for(pilot, lambda: screen_ready(app, ActionLogScreen))
-        text = " ".join(str(s.render()) for s in app.screen.query("Static"))
-        assert "Restart build" in text and "Cancel build" in text and "build 101586" in text
+        table = app.screen.query_one(DataTable)
+        rows = [[cell.plain for cell in table.get_row_at(n)] for n in range(table.row_count)]
+        assert [r[1:3] for r in rows] == [["alice", "Cancel build"], ["alice", "Restart build"]]  # newest first
+        assert all(r[3].startswith("build 101586") and r[4].startswith("ok: ") for r in rows)
+        assert [r.user for r in app.actions.log] == ["alice", "alice"]
+
+
+async def test_action_log_scrolls_in_aligned_columns(demo: DemoServer, clock) -> None:
+    app = make_app(demo.url, clock)
+    for n in range(60):
+        ok = n % 7 != 0
+        app.actions.log.append(ActionRecord(clock.now() + n, "Restart build", f"build {n}", "done", ok, "alice"))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: bool(app.screen.children))
+        await pilot.press("A")
+        await wait_for(pilot, lambda: screen_ready(app, ActionLogScreen))
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 60 and table.max_scroll_y > 0
+        table.focus()
+        await pilot.press("ctrl+end")
+        await wait_for(pilot, lambda: table.cursor_row == 59)
+        await wait_for(pilot, lambda: table.scroll_y == table.max_scroll_y)
+        assert table.get_row_at(59)[3].plain == "build 0"  # the oldest, at the bottom
+        widths = {column.key.value: column.get_render_width(table) for column in table.columns.values()}
+        assert widths["user"] >= len("alice") and widths["action"] >= len("Restart build")
+
+
+async def test_evaluation_wide_confirmation_says_how_many_builds(demo: DemoServer, clock) -> None:
+    from hydra_tui.api.status import Counts
+    from hydra_tui.ui.screens.eval_builds import EvalBuildsScreen
+
+    app = make_app(demo.url, clock, target="hello:main")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen) and app.screen.page is not None)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen) and app.screen._rows is not None)
+        screen = app.screen
+        counts = Counts.of_states(screen._rows.counts())
+        assert counts.failed == 9 and counts.queued == 23
+        for key, said in (("R", "Restart 9 failed builds of evaluation"), ("C", "Cancel 23 queued or running builds")):
+            await pilot.press(key)
+            await wait_for(pilot, lambda: screen_ready(app, ConfirmScreen))
+            text = " ".join(str(s.render()) for s in app.screen.query("Static"))
+            assert said in text and f"evaluation {screen.eval_id} (hello:main)" in text
+            await pilot.press("n")
+            await wait_for(pilot, lambda: app.screen is screen)
+        assert app.actions.log == []
 
 
 async def test_only_the_actions_the_build_state_allows(demo: DemoServer, clock) -> None:

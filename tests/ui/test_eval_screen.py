@@ -14,7 +14,7 @@ from hydra_tui.ui.screens.eval_builds import EvalBuildsScreen
 from hydra_tui.ui.screens.jobset import JobsetScreen
 from hydra_tui.ui.screens.root_causes import RootCausesScreen
 from hydra_tui.ui.widgets.build_list import BuildList
-from tests.ui.helpers import make_app, screen_ready, visible_text, wait_for
+from tests.ui.helpers import make_app, screen_ready, shows_job, visible_text, wait_for
 
 
 async def open_eval(app: HydraApp, pilot, evals: int) -> EvalBuildsScreen:
@@ -71,7 +71,7 @@ async def test_a_search_finds_a_build_that_was_never_loaded(demo: DemoServer, cl
         builds = screen.query_one(BuildList)
         await wait_for(pilot, lambda: builds.current_id == build_id, timeout=20)
         assert screen.view is Change.STILL_SUCCEEDING
-        assert "firefox.x86_64-linux" in visible_text(builds)
+        assert shows_job(builds, "firefox.x86_64-linux")
         assert 'Search "firefox.x86_64-linux" (on the server)' in message(screen)
         # A search that matches in several categories shows each with its count.
         await pilot.press("slash", *["backspace"] * 20, *"firefox", "enter")

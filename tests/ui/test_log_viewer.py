@@ -85,7 +85,9 @@ async def test_log_opens_at_the_end_with_colours_and_no_escapes(clock) -> None:
             view = app.screen.query_one(LogView)
             await wait_for(pilot, lambda: len(view.source) > view.size.height)
             # At the end: scrolled to the bottom, following, and the log's last line is the last one on screen.
-            assert view.follow and view.max_scroll_y > 0 and view.scroll_y == view.max_scroll_y
+            # (once laid out: the first frames may come before the view has its height)
+            await wait_for(pilot, lambda: view.max_scroll_y > 0 and view.scroll_y == view.max_scroll_y)
+            assert view.follow
             last = clean(view.source.line(len(view.source) - 1))
             shown = [line.rstrip() for line in view.visible_plain() if line.strip()]
             assert last.startswith("bell") and shown[-1] == to_text(last).plain.rstrip()

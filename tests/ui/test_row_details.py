@@ -16,7 +16,7 @@ from hydra_tui.ui.screens.eval_builds import EvalBuildsScreen
 from hydra_tui.ui.screens.jobset import JobsetScreen
 from hydra_tui.ui.widgets.build_list import BuildList
 from tests.cache.test_rows import Gate
-from tests.ui.helpers import make_app, screen_ready, visible_text, wait_for
+from tests.ui.helpers import make_app, screen_ready, shows_job, wait_for
 
 
 async def open_big_eval(app: HydraApp, pilot: Any) -> BuildList:
@@ -59,7 +59,7 @@ async def test_a_poll_never_takes_details_off_the_screen(demo: DemoServer, clock
         await pilot.pause()
         assert all_known(builds)
         first = builds.rows.jobs[on_screen(builds)[0]]
-        assert first and first in visible_text(builds)
+        assert first and shows_job(builds, first)
         # Rows that lost their details (as a poll used to do) are asked for again, and shown again.
         bare = BuildRows(builds.rows.ids)
         bare.partial = True
@@ -68,7 +68,7 @@ async def test_a_poll_never_takes_details_off_the_screen(demo: DemoServer, clock
         # The list shows those rows (or rows made from them as details come back)…
         await wait_for(pilot, lambda: builds.rows.jobs_changed_since(bare.job_mark()) is not None)
         # …and fetches the details of those in view again.
-        await wait_for(pilot, lambda: all_known(builds) and first in visible_text(builds))
+        await wait_for(pilot, lambda: all_known(builds) and shows_job(builds, first))
         assert builds.rows.jobs_changed_since(bare.job_mark())
 
 
@@ -93,7 +93,7 @@ async def test_details_show_one_by_one(demo: DemoServer, clock) -> None:
         await wait_for(pilot, lambda: builds.rows.known_at(cursor_row))
         # The cursor's row was asked first and is shown, while the requests for the others are still held.
         assert first_asked[0] == builds.rows.ids[cursor_row]
-        assert builds.rows.jobs[cursor_row] in visible_text(builds)
+        assert shows_job(builds, builds.rows.jobs[cursor_row])
         assert sum(builds.rows.known_at(i) for i in on_screen(builds)) == 1
         held.set()
         await wait_for(pilot, lambda: all_known(builds))

@@ -22,6 +22,13 @@ async def test_watch_announces_new_failures(demo: DemoServer, clock) -> None:
         assert isinstance(screen, WatchScreen)
         await wait_for(pilot, lambda: len(screen.changes) == 1)
         assert "started watching" in str(screen.query_one("#change-list").render())
+        # It opens on what fails now: the newly failing jobs `--plain` names, then the still failing ones.
+        table = screen.query_one("#builds")
+        first = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        assert screen.changes[0].newly_failed
+        assert {r[3] for r in first if r[0] == "newly failed"} == set(screen.changes[0].newly_failed)
+        assert any(r[0] == "still failing" for r in first)
+        assert table.border_subtitle == f"{len(first)} failing now"
         clock.advance(3000)  # every build of the latest evaluation finishes
         screen.poll()
         await wait_for(pilot, lambda: len(screen.changes) == 2)
@@ -30,9 +37,12 @@ async def test_watch_announces_new_failures(demo: DemoServer, clock) -> None:
         assert bells and any("newly failed" in n.message for n in app._notifications)
         table = screen.query_one("#builds")
         rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
-        assert rows and all(r[0] in ("newly failed", "fixed") for r in rows)
+        assert rows and all(r[0] in ("newly failed", "fixed", "still failing", "aborted") for r in rows)
         failed_jobs = {r[3] for r in rows if r[0] == "newly failed"}
-        assert failed_jobs == set(screen.changes[-1].newly_failed)
+        assert failed_jobs == {job for change in screen.changes for job in change.newly_failed}
+        # The latest change comes first.
+        latest = screen.changes[-1].newly_failed + screen.changes[-1].fixed
+        assert {r[3] for r in rows[: len(latest)]} == set(latest)
         await pilot.press("enter")  # the highlighted build opens
         from hydra_tui.ui.screens.build import BuildScreen
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 
 import httpx
 
@@ -113,3 +114,9 @@ def test_watch_plain_names_nixpkgs_newly_failing_builds(demo: DemoServer, clock)
     assert ", ".join(names[:5]) + " …" in line
     event = json.loads(outputs[1])
     assert event["newly_failed"] == names and event["newly_failed_builds"] == ids
+    # Each line says where and when, and links every build it names.
+    assert event["jobset"] == "nixpkgs:trunk" and event["project"] == "nixpkgs"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", event["time_iso"])
+    assert event["eval_url"] == f"{demo.url}/eval/{event['eval']}"
+    assert event["jobset_url"] == f"{demo.url}/jobset/nixpkgs/trunk"
+    assert event["newly_failed_urls"] == [f"{demo.url}/build/{i}" for i in ids]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
@@ -15,6 +17,7 @@ from textual.worker import Worker
 from hydra_tui.api.timefmt import ago
 from hydra_tui.cache.poller import Subscription
 from hydra_tui.cache.store import Entry
+from hydra_tui.ui.widgets.title_line import Crumb, TitleLine
 
 if TYPE_CHECKING:
     from hydra_tui.cache.service import DataService
@@ -50,6 +53,21 @@ class FilterBox(LineInput):
 WRITE_ACTIONS = frozenset({"build_action", "eval_action", "push"})
 
 
+@dataclass(frozen=True)
+class Place:
+    """Where a screen is, for its title line: what it knows of project, jobset, evaluation and build, and what the
+    screen itself is when that is not one of them ("evaluations", "log", …)."""
+
+    project: str | None = None
+    jobset: str | None = None
+    eval_id: int | None = None
+    build_id: int | None = None
+    job: str | None = None
+    leaf: str = ""
+    #: The evaluations a build belongs to, when known: an evaluation screen below names one of them or none.
+    evals: frozenset[int] | None = None
+
+
 class HydraScreen(Screen[None]):
     """Base of the dashboard's screens."""
 
@@ -65,6 +83,74 @@ class HydraScreen(Screen[None]):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._subscriptions: list[Subscription] = []
+
+    # --- where am I: the title line ------------------------------------------------------------------
+
+    def place(self) -> Place:
+        """Where this screen is; each screen says what it knows."""
+        return Place()
+
+    def crumbs(self) -> list[Crumb]:
+        """The title line's breadcrumb: server › project › jobset › evaluation › build › what this screen is. An
+        evaluation the screen does not know itself comes from the evaluation screen it was opened from, when that
+        one is of the same jobset (and holds the build)."""
+        here = self.place()
+        eval_id = here.eval_id
+        if eval_id is None and here.build_id is not None:
+            stack = self.app.screen_stack
+            below = stack[: stack.index(self)] if self in stack else stack
+            for screen in reversed(below):
+                if not isinstance(screen, HydraScreen):
+                    continue
+                there = screen.place()
+                same = (
+                    here.project is None
+                    or there.project is None
+                    or (there.project, there.jobset)
+                    == (
+                        here.project,
+                        here.jobset,
+                    )
+                )
+                if there.eval_id is not None and same and (here.evals is None or there.eval_id in here.evals):
+                    eval_id = there.eval_id
+                    break
+        crumbs: list[Crumb] = [self.service.client.base_url.split("://", 1)[-1]]
+        if here.project:
+            crumbs.append(here.project)
+            if here.jobset:
+                crumbs.append(here.jobset)
+        if eval_id is not None:
+            crumbs.append(f"evaluation {eval_id}")
+        if here.build_id is not None:
+            build = f"build {here.build_id}"
+            crumbs.append((f"{build} {here.job}", build) if here.job else build)
+        if here.leaf:
+            crumbs.append(here.leaf)
+        return crumbs
+
+    def show_title(self) -> None:
+        """Redraw the title line (a screen calls it when it learns more of where it is)."""
+        if self.is_mounted:
+            for line in self.query(TitleLine):
+                line.show(self.crumbs())
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every screen's compose yields the title line first, so it is laid out with the rest from the start (a
+        line mounted later would resize the screen's widgets once more)."""
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("compose")
+        if own is None or getattr(own, "_with_title", False):
+            return
+
+        def compose(self: HydraScreen) -> ComposeResult:
+            line = TitleLine()
+            line.crumbs = self.crumbs()
+            yield line
+            yield from own(self)
+
+        compose._with_title = True  # type: ignore[attr-defined]
+        cls.compose = compose  # type: ignore[method-assign]
 
     @property
     def hydra_app(self) -> HydraApp:
@@ -116,6 +202,7 @@ class HydraScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         for sub in self._subscriptions:
             sub.resume()
+        self.show_title()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # A read-only profile offers no writes at all (the status line says read-only).

@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from hydra_tui.api.errors import HydraError
 from hydra_tui.api.models import Build
@@ -22,8 +22,9 @@ from hydra_tui.api.timefmt import ago, duration
 from hydra_tui.cache.poller import Subscription
 from hydra_tui.cache.store import Entry
 from hydra_tui.logs.sanitize import to_text
-from hydra_tui.ui.screens.base import HydraScreen, Message
+from hydra_tui.ui.screens.base import HydraScreen, Message, Place
 from hydra_tui.ui.text import safe, state_text
+from hydra_tui.ui.widgets.footer import KeyFooter
 from hydra_tui.ui.widgets.lists import ListTable
 from hydra_tui.ui.widgets.status_line import StatusLine
 
@@ -97,6 +98,12 @@ class BuildScreen(HydraScreen):
         #: The build the dependency failure came from, once its details are read (its job, its state).
         self.culprit: Build | None = None
 
+    def place(self) -> Place:
+        b = self.build
+        if b is None:
+            return Place(build_id=self.build_id)
+        return Place(b.project, b.jobset, build_id=self.build_id, job=b.job, evals=frozenset(b.jobsetevals))
+
     def compose(self) -> ComposeResult:
         yield Message(Text(f"Loading build {self.build_id}…"), id="message")
         with VerticalScroll(id="body"):
@@ -105,7 +112,7 @@ class BuildScreen(HydraScreen):
         with VerticalScroll(id="logbox"):
             yield Static(id="log")
         yield StatusLine()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#steps", DataTable)
@@ -134,6 +141,7 @@ class BuildScreen(HydraScreen):
             return
         self.build = entry.value
         self.refresh_bindings()  # the actions the state allows
+        self.show_title()
         self.render_details()
         failed = self.build.state.category is Category.FAILED
         # Steps and the log's end for a failed or a running build; none for one that succeeded or waits.

@@ -21,7 +21,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from hydra_tui.api.comparison import ORDER, Category, Change, Comparison
 from hydra_tui.api.errors import NotFoundError
@@ -29,11 +29,12 @@ from hydra_tui.api.rows import BuildRows
 from hydra_tui.api.status import BuildState, Counts
 from hydra_tui.cache.poller import Subscription
 from hydra_tui.cache.store import Entry
-from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message
+from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message, Place
 from hydra_tui.ui.screens.compare import PREVIOUS, describe_compare
-from hydra_tui.ui.text import counts_text, safe
+from hydra_tui.ui.text import counts_text, fit, safe
 from hydra_tui.ui.widgets.build_list import SORTS, BuildList, category_rows
 from hydra_tui.ui.widgets.category_bar import VIEW_KEYS, BarItem, CategoryBar, short_label
+from hydra_tui.ui.widgets.footer import KeyFooter
 from hydra_tui.ui.widgets.status_line import StatusLine
 
 #: `f`, the status filter: every build, then each category of the comparison (empty ones are skipped).
@@ -126,11 +127,15 @@ class EvalBuildsScreen(HydraScreen):
         self._merged: tuple[object, object, Comparison] | None = None
         self._narrowed: tuple[object, str, Comparison] | None = None
         self._pending_highlight: int | None = None
+        self._finding_jobset = False
 
     # the status filter of the builds list, as the tests and help know it
     @property
     def status_filter(self) -> Change | None:
         return self.view
+
+    def place(self) -> Place:
+        return Place(self.project, self.jobset_name, self.eval_id)
 
     def compose(self) -> ComposeResult:
         yield FilterBox(placeholder="filter loaded rows by job or id; Enter searches the whole evaluation", id="filter")
@@ -139,7 +144,7 @@ class EvalBuildsScreen(HydraScreen):
         yield Message(Text("Comparing with the previous evaluation…"), id="message")
         yield BuildList(id="builds")
         yield StatusLine()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.builds.now = self.service.clock.now
@@ -187,8 +192,34 @@ class EvalBuildsScreen(HydraScreen):
     def on_other_rows(self, entry: Entry) -> None:
         self._update()
 
+    def _find_jobset(self) -> None:
+        """An evaluation opened by its id alone (the palette, a pasted URL) learns its project and jobset from one
+        of its builds: Hydra's evaluation JSON does not name them."""
+        if self.project is not None or self._finding_jobset:
+            return
+        some = None
+        if self._rows is not None and len(self._rows):
+            some = self._rows.ids[0]
+        elif self._base is not None:
+            some = next((b.id for c in self._base.categories.values() for b in c.builds if b.id is not None), None)
+        if some is not None:
+            self._finding_jobset = True
+            self.find_jobset(some)
+
+    @work(group="find-jobset", exclusive=True, exit_on_error=False)
+    async def find_jobset(self, build_id: int) -> None:
+        entry = await self.service.get("build", build_id)
+        build = entry.value
+        if build is None:
+            self._finding_jobset = False  # tried again when more data arrives
+            return
+        self.project, self.jobset_name = build.project, build.jobset
+        self.show_title()
+        self.render_summary()
+
     def _update(self) -> None:
         """Recompute the comparison shown from what has arrived, and redraw."""
+        self._find_jobset()
         rows = self._rows
         base = self._base
         # Both evaluations listed whole: the comparison is computed here, every category complete.
@@ -325,36 +356,44 @@ class EvalBuildsScreen(HydraScreen):
         self.render_message()
 
     def render_summary(self) -> None:
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"Evaluation {self.eval_id}", style="bold")
+        """One line: the evaluation, what it is compared with, its numbers. At 80 columns the least important parts
+        go whole (the jobset first: the title line names it), never a number cut in half."""
+        parts: list[tuple[int, Text]] = [(0, Text(f"Evaluation {self.eval_id}", style="bold"))]
         if self.project:
-            text.append_text(safe(f"  {self.project}:{self.jobset_name}", "bright_black"))
+            parts.append((5, safe(f"{self.project}:{self.jobset_name}", "bright_black")))
         base = self._base
         if base is not None:
-            text.append("  vs ")
+            versus = Text("vs ")
             what = describe_compare(self.compare_spec, self.project)
             if base.compare_to is None:
-                text.append("nothing (no earlier evaluation)", style="bold")
+                versus.append("nothing (no earlier evaluation)", style="bold")
             elif isinstance(self.compare_spec, str) and self.compare_spec not in ("-86400", "-604800"):
-                text.append_text(safe(f"{what} {base.compare_to}", "bold"))
+                versus.append_text(safe(f"{what} {base.compare_to}", "bold"))
             elif isinstance(self.compare_spec, int):
-                text.append(str(base.compare_to), style="bold")
+                versus.append(str(base.compare_to), style="bold")
             else:
-                text.append(str(base.compare_to), style="bold")
-                text.append(f" ({what})")
+                versus.append(str(base.compare_to), style="bold")
+                versus.append(f" ({what})")
+            parts.append((1, versus))
         rows = self._rows
         if rows is not None and len(rows):
             if not rows.partial and not rows.unknown:
                 # Hydra's three numbers add up to the evaluation's builds.
                 counts = Counts.of_states(rows.counts())
-                text.append("  ")
-                text.append_text(counts_text(counts.succeeded, counts.failed, counts.queued, align=False))
+                parts.append((2, counts_text(counts.succeeded, counts.failed, counts.queued, align=False)))
             else:
-                text.append(f"  {len(rows):,} builds")
+                parts.append((2, Text(f"{len(rows):,} builds")))
         if self._client is not None:
-            text.append("  (compared here)", style="bright_black")
+            parts.append((4, Text("(compared here)", style="bright_black")))
+        summary = self.query_one("#summary", Static)
+        width = (summary.content_size.width or self.app.size.width - 2) - 1
+        text = fit(parts, width)
+        text.no_wrap, text.overflow = True, "ellipsis"
         # One line of a fixed size: its text changes with every row that arrives, the layout never does.
-        self.query_one("#summary", Static).update(text, layout=False)
+        summary.update(text, layout=False)
+
+    def on_resize(self) -> None:
+        self.render_summary()
 
     def render_bar(self) -> None:
         comparison = self.comparison
@@ -698,7 +737,23 @@ class EvalBuildsScreen(HydraScreen):
     def action_eval_action(self, kind: str) -> None:
         from hydra_tui.actions import Action
 
-        self.hydra_app.perform(Action.on_eval(kind, self.eval_id))
+        jobset = f"{self.project}:{self.jobset_name}" if self.project else ""
+        count = self.touched(kind)
+        self.hydra_app.perform(Action.on_eval(kind, self.eval_id, count=count, jobset=jobset))
+
+    def touched(self, kind: str) -> int | None:
+        """How many builds an evaluation-wide action touches: the failed ones (restart) or the unfinished ones
+        (cancel, bump), from every row when all are known, else from Hydra's comparison; None when unknown."""
+        rows = self._rows
+        if rows is not None and len(rows) and not rows.partial and not rows.unknown:
+            counts = Counts.of_states(rows.counts())
+            return counts.failed if kind == "restart" else counts.queued
+        base = self._base
+        if base is None:
+            return None
+        if kind == "restart":
+            return sum(base.count(c) for c in FAILING)
+        return base.count(Change.QUEUED)
 
     def action_refresh(self) -> None:
         self._whole = None

@@ -7,15 +7,16 @@ from collections.abc import Iterable, Mapping
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from hydra_tui.api.models import JobsetEval
 from hydra_tui.api.pages import EvalSummary
 from hydra_tui.api.status import Counts
 from hydra_tui.api.timefmt import ago
 from hydra_tui.cache.store import Entry
-from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message
+from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message, Place
 from hydra_tui.ui.text import counts_text, safe
+from hydra_tui.ui.widgets.footer import KeyFooter
 from hydra_tui.ui.widgets.lists import ListTable
 from hydra_tui.ui.widgets.status_line import StatusLine
 
@@ -246,12 +247,15 @@ class EvalsScreen(EvalTableScreen):
         self.filter_text = ""
         self.summaries = {}
 
+    def place(self) -> Place:
+        return Place(self.project, self.jobset_name, leaf="evaluations")
+
     def compose(self) -> ComposeResult:
         yield FilterBox(placeholder="filter by id or input", id="filter")
         yield Message(Text("Loading evaluations…"), id="message")
         yield ListTable(id="evals", cursor_type="row")
         yield StatusLine()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#evals", DataTable)

@@ -6,14 +6,15 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from hydra_tui.api.models import EvalsPage, Jobset, JobsetOverview
 from hydra_tui.api.timefmt import ago, duration
 from hydra_tui.cache.store import Entry
-from hydra_tui.ui.screens.base import FilterBox, Message
+from hydra_tui.ui.screens.base import FilterBox, Message, Place
 from hydra_tui.ui.screens.evals import EvalTableScreen, fill_eval_table
 from hydra_tui.ui.text import JOBSET_STATE_STYLE, counts_text, safe
+from hydra_tui.ui.widgets.footer import KeyFooter
 from hydra_tui.ui.widgets.lists import ListTable
 from hydra_tui.ui.widgets.status_line import StatusLine
 
@@ -43,6 +44,9 @@ class JobsetScreen(EvalTableScreen):
         self.filter_text = ""
         self.summaries = {}
 
+    def place(self) -> Place:
+        return Place(self.project, self.jobset_name)
+
     def compose(self) -> ComposeResult:
         yield FilterBox(placeholder="filter evaluations by id or input", id="filter")
         yield Message(Text("Loading jobset…"), id="message")
@@ -53,7 +57,7 @@ class JobsetScreen(EvalTableScreen):
         table: DataTable[Text] = ListTable(id="evals", cursor_type="row", zebra_stripes=False)
         yield table
         yield StatusLine()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#evals", DataTable)

@@ -18,7 +18,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from hydra_tui.api.errors import HydraError, NotFoundError
 from hydra_tui.api.models import Build
@@ -28,7 +28,8 @@ from hydra_tui.cache.store import Entry
 from hydra_tui.logs.pager import pager_command, run_pager
 from hydra_tui.logs.sanitize import clean
 from hydra_tui.logs.source import FileLines, LineSource, MemoryLines
-from hydra_tui.ui.screens.base import HydraScreen, LineInput, Message
+from hydra_tui.ui.screens.base import HydraScreen, LineInput, Message, Place
+from hydra_tui.ui.widgets.footer import KeyFooter
 from hydra_tui.ui.widgets.log_view import LogView
 from hydra_tui.ui.widgets.status_line import StatusLine
 
@@ -68,6 +69,8 @@ class SearchBox(LineInput):
 
 class LogScreen(HydraScreen):
     TITLE_TEXT = "build log"
+    #: The footer's keys, most important first (widgets/footer.py): following a running build above all.
+    FOOTER_ORDER = ("follow", "search", "first_error", "wrap")
     AUTO_FOCUS = "#log"
     BINDINGS = [
         Binding("slash", "search", "Search"),
@@ -96,13 +99,20 @@ class LogScreen(HydraScreen):
         self.matches: list[int] | None = None
         self._counted: tuple[str, object, int] = ("", None, 0)
 
+    def place(self) -> Place:
+        b = self.build
+        if b is None:
+            return Place(build_id=self.build_id, leaf="log")
+        evals = frozenset(b.jobsetevals)
+        return Place(b.project, b.jobset, build_id=self.build_id, job=b.job, leaf="log", evals=evals)
+
     def compose(self) -> ComposeResult:
         yield SearchBox(placeholder="search the log (Enter, then n / N)", id="search")
         yield Static(id="head")
         yield Message(Text("Loading the end of the log…"), id="message")
         yield LogView(id="log")
         yield StatusLine()
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def view(self) -> LogView:
@@ -117,6 +127,7 @@ class LogScreen(HydraScreen):
     def on_build(self, entry: Entry) -> None:
         if entry.has_value:
             self.build = entry.value
+            self.show_title()
             self.render_head()
 
     @property

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, DataTable, Input, Label, Static
 
-from hydra_tui.actions import Action, ActionRecord, format_record
+from hydra_tui.actions import Action, ActionRecord
 from hydra_tui.ui.text import safe
 
 MODAL_CSS = """
@@ -116,9 +118,12 @@ class LoginScreen(ModalScreen[tuple[str, str] | None]):
 
 
 class ActionLogScreen(ModalScreen[None]):
-    """Every write of this session: time, action, target, outcome."""
+    """Every write: time, user, action, target, outcome, newest first, in columns that stay aligned; it scrolls."""
 
-    DEFAULT_CSS = MODAL_CSS.format(name="ActionLogScreen").replace("width: 70", "width: 110")
+    DEFAULT_CSS = (
+        MODAL_CSS.format(name="ActionLogScreen").replace("width: 70", "width: 120")
+        + "ActionLogScreen DataTable { height: auto; max-height: 20; }"
+    )
     BINDINGS = [Binding("escape,q,A", "dismiss(None)", "Close")]
 
     def __init__(self, records: list[ActionRecord], *, read_only: bool = False) -> None:
@@ -129,11 +134,22 @@ class ActionLogScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Action log", classes="title")
-            with VerticalScroll():
-                if self.read_only:
-                    yield Static(Text("Read-only: actions are off for this server.", style="yellow"))
-                if not self.records:
-                    yield Static(Text("No actions yet in this session.", style="italic"))
+            if self.read_only:
+                yield Static(Text("Read-only: actions are off for this server.", style="yellow"))
+            if not self.records:
+                yield Static(Text("No actions yet in this session.", style="italic"))
+            else:
+                table: DataTable[Text] = DataTable(id="records", cursor_type="row", zebra_stripes=True)
+                for label in ("TIME", "USER", "ACTION", "TARGET", "RESULT"):
+                    table.add_column(label, key=label.lower())
                 for record in reversed(self.records):
-                    yield Static(safe(format_record(record), "" if record.ok else "red"))
+                    style = "" if record.ok else "red"
+                    table.add_row(
+                        Text(time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.at))),
+                        safe(record.user or "-"),
+                        safe(record.action),
+                        safe(record.target),
+                        safe(("ok: " if record.ok else "FAILED: ") + record.outcome, style),
+                    )
+                yield table
             yield Static(Text("Esc closes", style="italic"))

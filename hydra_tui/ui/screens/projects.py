@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Tree
+from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from hydra_tui.api.comparison import Change as Kind
@@ -20,8 +20,9 @@ from hydra_tui.api.status import Counts
 from hydra_tui.cache.store import Entry
 from hydra_tui.job.mine import MineRow, MineStatus, MineTracker, profile_specs
 from hydra_tui.job.names import JobNameError
-from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message
+from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message, Place
 from hydra_tui.ui.text import counts_text, safe, state_style
+from hydra_tui.ui.widgets.footer import KeyFooter
 from hydra_tui.ui.widgets.lists import ListTree
 from hydra_tui.ui.widgets.status_line import StatusLine
 
@@ -137,6 +138,9 @@ class ProjectsScreen(HydraScreen):
         self.mine: MineTracker | None = None
         self.mine_status: MineStatus | None = None
 
+    def place(self) -> Place:
+        return Place(leaf="projects")
+
     def compose(self) -> ComposeResult:
         yield FilterBox(placeholder="filter projects and jobsets", id="filter")
         yield Message(Text("Loading projects…"), id="message")
@@ -145,7 +149,7 @@ class ProjectsScreen(HydraScreen):
         tree.guide_depth = 2
         yield tree
         yield StatusLine()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.watch_data("projects", handler=self.on_projects)

@@ -13,14 +13,15 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, ProgressBar, Static
+from textual.widgets import DataTable, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from hydra_tui.api.comparison import Comparison
 from hydra_tui.report.evalreport import scope
 from hydra_tui.report.rootcauses import RootCause, RootCauseScan, ScanProgress, candidates
-from hydra_tui.ui.screens.base import HydraScreen, Message
+from hydra_tui.ui.screens.base import HydraScreen, Message, Place
 from hydra_tui.ui.text import safe
+from hydra_tui.ui.widgets.footer import KeyFooter
 from hydra_tui.ui.widgets.lists import ListTable
 from hydra_tui.ui.widgets.status_line import StatusLine
 
@@ -53,6 +54,9 @@ class RootCausesScreen(HydraScreen):
         self.progress = ScanProgress(0, 0)
         self.stopped = False
 
+    def place(self) -> Place:
+        return Place(self.project, self.jobset_name, self.comparison.eval_id, leaf="root causes")
+
     def compose(self) -> ComposeResult:
         yield Static(id="head")
         with Horizontal(id="progress-row"):
@@ -62,7 +66,7 @@ class RootCausesScreen(HydraScreen):
         yield ListTable(id="causes", cursor_type="row", zebra_stripes=True)
         yield ListTable(id="broken", cursor_type="row")
         yield StatusLine()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         causes = self.query_one("#causes", DataTable)

@@ -11,18 +11,22 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
+from hydra_tui.api.comparison import Change as Kind
 from hydra_tui.api.errors import HydraError
 from hydra_tui.job.mine import MineSpec
-from hydra_tui.ui.screens.base import HydraScreen, Message
+from hydra_tui.ui.screens.base import HydraScreen, Message, Place
 from hydra_tui.ui.text import counts_text, safe
+from hydra_tui.ui.widgets.footer import KeyFooter
 from hydra_tui.ui.widgets.lists import ListTable
 from hydra_tui.ui.widgets.status_line import StatusLine
 from hydra_tui.watch.core import Change, Watcher
 from hydra_tui.watch.jobs import JobsWatcher
 from hydra_tui.watch.lines import run_command
 
+#: The most rows the start lists of what fails now (a nixpkgs evaluation has thousands).
+FAILING_ROWS = 500
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f;]")
 
 
@@ -65,6 +69,9 @@ class WatchScreen(HydraScreen):
         self.started = 0.0
         self.watcher: Watcher | JobsWatcher | None = None
 
+    def place(self) -> Place:
+        return Place(self.project, self.jobset_name, leaf="watch")
+
     def compose(self) -> ComposeResult:
         yield Static(id="summary")
         yield Message(Text("Watching… first poll under way."), id="message")
@@ -72,7 +79,7 @@ class WatchScreen(HydraScreen):
         with VerticalScroll(id="changes"):
             yield Static(id="change-list")
         yield StatusLine()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         if self.specs is not None:
@@ -82,7 +89,7 @@ class WatchScreen(HydraScreen):
         self.started = self.service.clock.now()
         self.query_one("#changes").border_title = "Changes since the start"
         table = self.query_one("#builds", DataTable)
-        table.border_title = "Builds that changed (Enter opens)"
+        table.border_title = "Failing now, then what changed (Enter opens)"
         table.border_subtitle = "none yet"
         table.add_column("CHANGE", key="change", width=13)
         table.add_column("WHEN", key="when", width=9)
@@ -111,7 +118,9 @@ class WatchScreen(HydraScreen):
         if change is not None:
             first = not self.changes
             self.changes.append(change)
-            if not first:
+            if first:
+                self.mark_failing_now(change)
+            else:
                 self.mark_builds(change)
             self.render_all()
             if not first and change.matters:
@@ -166,6 +175,39 @@ class WatchScreen(HydraScreen):
             lines.append("\n")
         self.query_one("#change-list", Static).update(lines)
 
+    def mark_failing_now(self, change: Change) -> None:
+        """At the start: what fails in the latest evaluation, newly failing first (Hydra's comparison with the
+        evaluation before, as `--plain` prints it), then still failing and aborted; at most FAILING_ROWS rows."""
+        assert self.watcher is not None
+        comparison = self.watcher.comparison
+        if comparison is None:
+            return
+        table = self.query_one("#builds", DataTable)
+        when = time.strftime("%H:%M:%S", time.localtime(change.time))
+        kinds = (
+            (Kind.NEWLY_FAILING, "newly failed", "red"),
+            (Kind.STILL_FAILING, "still failing", "red"),
+            (Kind.ABORTED, "aborted", "magenta"),
+        )
+        total = 0
+        for kind, what, style in kinds:
+            category = comparison.categories[kind]
+            total += category.count
+            for build in sorted(category.builds, key=lambda b: b.job):
+                if build.id is None or table.row_count >= FAILING_ROWS or str(build.id) in table.rows:
+                    continue
+                row = (Text(what, style=style), Text(when), Text(str(build.id)), safe(build.job, style))
+                table.add_row(*row, key=str(build.id))
+        if table.row_count:
+            shown = (
+                f"{table.row_count:,} failing now"
+                if table.row_count >= total
+                else (f"{table.row_count:,} of {total:,} failing now")
+            )
+            table.border_subtitle = shown
+        else:
+            table.border_subtitle = "nothing failing now"
+
     def mark_builds(self, change: Change) -> None:
         """Highlight each build that changed since the start: one row a job, its latest change on top."""
         assert self.watcher is not None
@@ -185,7 +227,7 @@ class WatchScreen(HydraScreen):
             table.add_row(*row, key=key)
         if table.row_count and marks:
             table.sort("when", key=lambda when: when.plain, reverse=True)
-            table.border_subtitle = f"{table.row_count} since the start"
+            table.border_subtitle = f"{table.row_count:,} since the start"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open_jobset" and self.specs is not None:

@@ -29,6 +29,22 @@ from hydra_tui.logs.sanitize import plain
 from hydra_tui.ui.text import state_style
 
 SORTS = ("id", "job", "status", "duration")
+#: Column widths (with the two spaces after each); JOB takes what is left, at least MIN_JOB, or SYSTEM goes.
+ID_WIDTH = 11
+STATUS_WIDTH = 10
+SYSTEM_WIDTH = 16
+TIME_WIDTH = 9
+MIN_JOB = 24
+#: The header's name of each sort order's column.
+SORTED_COLUMN = {"job": "job", "status": "status", "duration": "time"}
+
+
+def _cell(key: str, text: str, width: int) -> str:
+    """One cell: cut with … when too long (never a number: ids and times fit their columns), padded to `width`."""
+    room = width - 1 if key == "time" else width - 2
+    if len(text) > room:
+        text = text[: max(0, room - 1)] + "…"
+    return text.rjust(room) + " " if key == "time" else text.ljust(width)
 
 
 def category_rows(builds: Iterable[ComparedBuild]) -> BuildRows:
@@ -200,11 +216,24 @@ class BuildList(ScrollView, can_focus=True):
         """The lines the list shows, its header included (no scrollbar counted)."""
         return self.scrollable_content_region.height
 
+    def columns(self, width: int) -> list[tuple[str, str, int]]:
+        """The columns that fit `width`, by name: (key, header, width). JOB comes right after the status and takes
+        the free width; SYSTEM goes first when the line is narrow (the job name then keeps its system suffix)."""
+        cols = [("build", "BUILD", ID_WIDTH), ("status", "STATUS", STATUS_WIDTH), ("job", "JOB", 0)]
+        if width - 1 - ID_WIDTH - STATUS_WIDTH - TIME_WIDTH - SYSTEM_WIDTH >= MIN_JOB:
+            cols.append(("system", "SYSTEM", SYSTEM_WIDTH))
+        cols.append(("time", "TIME", TIME_WIDTH))
+        job = max(1, width - 1 - sum(w for _, _, w in cols))
+        return [(k, h, job if k == "job" else w) for k, h, w in cols]
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        # The width left of the vertical scrollbar: the columns lay out in what is seen.
+        width = self.scrollable_content_region.width or self.size.width
         base = self.rich_style
+        columns = self.columns(width)
         if y == 0:
-            header = self._format("BUILD", "STATUS", "SYSTEM", "TIME", "JOB", width)
+            sorted_by = SORTED_COLUMN.get(self.sort)
+            header = " " + "".join(_cell(k, h + (" ↓" if k == sorted_by else ""), w) for k, h, w in columns)
             return Strip([Segment(header, base + self.get_component_rich_style("build-list--header"))], width)
         index = int(self.scroll_offset.y) + y - 1
         if index >= len(self.view):
@@ -225,20 +254,20 @@ class BuildList(ScrollView, can_focus=True):
         build_id = rows.ids[i]
         # A removed job has no build in this evaluation: its row stands under a negative id (`category_rows`).
         shown_id, shown_state = (str(build_id), state.short if known else "…") if build_id >= 0 else ("–", "removed")
-        segments = [
-            Segment(f" {shown_id:<10}", style),
-            Segment(f"{shown_state:<10}", status_style),
-            Segment(
-                self._format("", "", system, duration(secs) if secs >= 0 else "", plain(rows.jobs[i]), width)[21:],
-                style,
-            ),
-        ]
+        job = plain(rows.jobs[i])
+        if system and job.endswith("." + system) and any(k == "system" for k, _, _ in columns):
+            job = job[: -len(system) - 1]  # the SYSTEM column says it
+        cells = {
+            "build": shown_id,
+            "status": shown_state,
+            "job": job,
+            "system": system,
+            "time": duration(secs) if secs >= 0 else "",
+        }
+        segments = [Segment(" ", style)]
+        for key, _, w in columns:
+            segments.append(Segment(_cell(key, cells[key], w), status_style if key == "status" else style))
         return Strip(segments, width).crop(0, width).extend_cell_length(width, style)
-
-    @staticmethod
-    def _format(build: str, status: str, system: str, time: str, job: str, width: int) -> str:
-        line = f" {build:<10}{status:<10}{system:<15}{time:>8}  {job}"
-        return line[:width].ljust(width)
 
     # --- movement --------------------------------------------------------------------------------
 

@@ -1,0 +1,93 @@
+"""The footer: the keys of the screen, as many as fit, most important first, never one cut in half.
+
+`?` (all keys) comes first, then the screen's own keys in the order the screen ranks them (`FOOTER_ORDER`, then its
+BINDINGS), then the keys every screen has. Keys that do not fit are left out whole; `?` lists them all. Narrow
+terminals get the compact style (one space less around each key)."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+#: Below this many columns the footer is compact.
+COMPACT_BELOW = 100
+#: The keys every screen has, after the screen's own; Quit last.
+LAST = ("filter", "refresh", "quit")
+
+
+def key_width(key_display: str, description: str, *, compact: bool) -> int:
+    """The cells one key takes in the footer (FooterKey's padding, or the compact style's margin)."""
+    if compact:
+        return len(key_display) + 1 + len(description) + 1
+    return len(key_display) + 2 + len(description) + 1
+
+
+class KeyFooter(Footer):
+    """Textual's footer, laid out to fit."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._laid_out_for = 0
+        #: The actions of the keys shown, in order (for tests).
+        self.shown: list[str] = []
+
+    def _ranked(self) -> list[tuple[Binding, bool, str]]:
+        screen = self.screen
+        bindings = [(b, enabled, tip) for (_, b, enabled, tip) in screen.active_bindings.values() if b.show]
+        unique: dict[str, tuple[Binding, bool, str]] = {}
+        for binding, enabled, tooltip in bindings:
+            unique.setdefault(binding.action, (binding, enabled, tooltip))
+        first = ("help", *getattr(screen, "FOOTER_ORDER", ()))
+
+        def rank(action: str) -> tuple[int, int]:
+            if action in first:
+                return (0, first.index(action))
+            if action in LAST:
+                return (2, LAST.index(action))
+            return (1, 0)
+
+        return sorted(unique.values(), key=lambda item: rank(item[0].action))
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        width = self.size.width or self.app.size.width
+        self._laid_out_for = width
+        compact = width < COMPACT_BELOW
+        self.compact = compact
+        room = width
+        palette = None
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
+            palette = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+            if palette is not None:
+                _, binding, _, _ = palette
+                room -= key_width(self.app.get_key_display(binding), binding.description, compact=compact) + 2
+        self.shown = []
+        for binding, enabled, tooltip in self._ranked():
+            display = self.app.get_key_display(binding)
+            needed = key_width(display, binding.description, compact=compact)
+            if needed > room:
+                break  # the keys after it matter less: they go too, even if one would fit
+            room -= needed
+            self.shown.append(binding.action)
+            yield FooterKey(
+                binding.key, display, binding.description, binding.action, disabled=not enabled, tooltip=tooltip
+            ).data_bind(compact=Footer.compact)
+        if palette is not None:
+            _, binding, enabled, _ = palette
+            yield FooterKey(
+                binding.key,
+                self.app.get_key_display(binding),
+                binding.description,
+                binding.action,
+                classes="-command-palette",
+                disabled=not enabled,
+                tooltip=binding.tooltip or binding.description,
+            )
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._bindings_ready and event.size.width != self._laid_out_for:
+            self.call_after_refresh(self.recompose)
