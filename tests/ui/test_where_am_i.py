@@ -7,6 +7,7 @@ from hydra_tui.demo.runner import DemoServer
 from hydra_tui.ui.screens.build import BuildScreen
 from hydra_tui.ui.screens.eval_builds import EvalBuildsScreen
 from hydra_tui.ui.screens.evals import EvalsScreen
+from hydra_tui.ui.screens.job import JobScreen
 from hydra_tui.ui.screens.jobset import JobsetScreen
 from hydra_tui.ui.screens.log import LogScreen
 from hydra_tui.ui.widgets.title_line import TitleLine, fit_crumbs
@@ -166,12 +167,8 @@ async def test_palette_finds_jobs_on_the_server_and_opens_pasted_urls(demo: Demo
         await pilot.press("enter")
         await wait_for(
             pilot,
-            lambda: (
-                screen_ready(app, BuildScreen)
-                and app.screen.build is not None
-                and app.screen.build.job == "hello.x86_64-linux"
-            ),
-        )
+            lambda: screen_ready(app, JobScreen) and app.screen.ref.job == "hello.x86_64-linux",
+        )  # a job's URL opens its history
 
 
 async def test_palette_logs_in_switches_user_and_logs_out(demo: DemoServer, clock) -> None:
