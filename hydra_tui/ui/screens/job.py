@@ -18,7 +18,7 @@ from hydra_tui.api.status import Category
 from hydra_tui.api.timefmt import ago, duration
 from hydra_tui.job.history import JobBuild, JobHistory, load_history
 from hydra_tui.job.names import JobRef
-from hydra_tui.ui.screens.base import HydraScreen, Message
+from hydra_tui.ui.screens.base import HydraScreen, Message, Place
 from hydra_tui.ui.text import CATEGORY_STYLE, safe, state_style
 from hydra_tui.ui.widgets.status_line import StatusLine
 
@@ -32,6 +32,10 @@ class JobScreen(HydraScreen):
     """Keys: Enter opens the highlighted build, `l` its log, `r` reloads."""
 
     TITLE_TEXT = "job"
+
+    def place(self) -> Place:
+        return Place(self.ref.project, self.ref.jobset, job=self.ref.job, leaf="job history")
+
     AUTO_FOCUS = "#builds"
     BINDINGS = [
         Binding("enter", "open_build", "Open build", show=False),

@@ -30,7 +30,7 @@ from hydra_tui.operator_cli import (
     running_time,
     size,
 )
-from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message
+from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message, Place
 from hydra_tui.ui.text import safe
 from hydra_tui.ui.widgets.live_table import LiveTable
 from hydra_tui.ui.widgets.status_line import StatusLine
@@ -163,6 +163,10 @@ class OperatorScreen(HydraScreen):
     """Queue, running builds and machines; `1` `2` `3` (or Tab) pick the part, Enter opens, `l` a build's log."""
 
     TITLE_TEXT = "queue, running builds and machines"
+
+    def place(self) -> Place:
+        return Place(leaf="queue, running, machines")
+
     AUTO_FOCUS = None  # the current part's table, focused on mount
     BINDINGS = [
         Binding("1", "part('queue')", "Queue"),
