@@ -96,7 +96,7 @@ class Ctx:
     now: int
 
     def uri(self, *parts: object, query: Mapping[str, str] | None = None) -> str:
-        path = "".join("/" + quote(str(p), safe="") for p in parts)
+        path = "".join("/" + quote(str(p), safe="", errors="surrogatepass") for p in parts)
         url = self.base + (path or "/")
         if query:
             url += "?" + urlencode(sorted(query.items()))

@@ -69,7 +69,9 @@ def respond(request: web.Request, data: Any, *, status: int = 200, title: str = 
 
 
 def html_answer(text: str, status: int = 200) -> web.Response:
-    return web.Response(text=text, status=status, content_type="text/html", charset="utf-8")
+    # A lone surrogate in a name goes out as the bytes a careless server writes (invalid UTF-8), not as a 500.
+    body = text.encode("utf-8", errors="surrogatepass")
+    return web.Response(body=body, status=status, content_type="text/html", charset="utf-8")
 
 
 def page_ctx(request: web.Request) -> pages.Ctx:
@@ -299,7 +301,7 @@ async def eval_(request: web.Request) -> web.Response:
         if request.transport is None or request.transport.is_closing():
             break
         try:
-            await response.write(part.encode())
+            await response.write(part.encode("utf-8", errors="surrogatepass"))
         except ConnectionError:
             break
     else:
@@ -446,10 +448,10 @@ async def log(request: web.Request) -> web.StreamResponse:
     for line in lines:
         batch.append(line)
         if len(batch) >= 2000:
-            await response.write(("\n".join(batch) + "\n").encode())
+            await response.write(("\n".join(batch) + "\n").encode("utf-8", errors="surrogatepass"))
             batch = []
     if batch:
-        await response.write(("\n".join(batch) + "\n").encode())
+        await response.write(("\n".join(batch) + "\n").encode("utf-8", errors="surrogatepass"))
     await response.write_eof()
     return response
 

@@ -21,6 +21,8 @@ from hydra_tui.demo.bigset import BIG_BASE_ID, BIG_EVAL_SIZE
 from hydra_tui.demo.data import mix, store_hash
 from hydra_tui.demo.diff import BigDiff, Cat, Compared, Item, Row, build_diff, like_pattern
 
+STORE_NAME_FORBIDDEN = re.compile(r"[^A-Za-z0-9+\-._?=]")
+
 __all__ = ["BIG_BASE_ID", "BIG_EVAL_SIZE", "Build", "DemoError", "Eval", "Step", "World"]
 
 HUGE_LOG_LINES = 2_400_000
@@ -56,11 +58,18 @@ class Build:
     log_lines: int = 120
 
     @property
+    def store_name(self) -> str:
+        """The name part of the build's store paths: Nix allows only a few characters there, so a hostile
+        name keeps what comes before and after its forbidden part."""
+        parts = STORE_NAME_FORBIDDEN.split(self.nixname)
+        return parts[0] + parts[-1] if len(parts) > 1 else self.nixname
+
+    @property
     def drvpath(self) -> str:
-        return f"/nix/store/{store_hash('drv' + str(self.id))}-{self.nixname}.drv"
+        return f"/nix/store/{store_hash('drv' + str(self.id))}-{self.store_name}.drv"
 
     def out_path(self) -> str:
-        return f"/nix/store/{store_hash('out' + str(self.id))}-{self.nixname}"
+        return f"/nix/store/{store_hash('out' + str(self.id))}-{self.store_name}"
 
     def phase(self, now: float) -> str:
         """'queued', 'running' or 'finished' at time `now`."""

@@ -2,7 +2,8 @@
 
 Dropped: OSC strings (window titles, OSC 52 clipboard writes, OSC 8 hyperlinks), DCS/SOS/PM/APC strings,
 terminal resets (ESC c), cursor moves and screen clears (any non-SGR CSI), other two-byte ESC sequences,
-C0 controls but tab and newline, DEL and C1 controls.
+C0 controls but tab and newline, DEL and C1 controls, and the bidi embeddings, overrides and isolates (which
+reorder what a line seems to say).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ _SGR = re.compile(r"\x1b\[[0-9;:]*m")
 # A colour whose parameters are short (at most 3 digits each, at most 32 of them); anything longer is not a colour
 # any terminal needs, and Rich fails on it, so the line it is on is shown without colours.
 _SHORT_SGR = re.compile(r"\x1b\[(?:[0-9]{0,3}[;:]){0,31}[0-9]{0,3}m")
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _keep_sgr(match: re.Match[str]) -> str:

@@ -142,3 +142,83 @@ def test_plain_json_and_on_change_write_no_hostile_bytes(tmp_path: Path, clock) 
     written = summary.read_bytes()
     assert b"evaluation failed" in written
     assert b"\x1b" not in written and not C1_IN_UTF8.search(written)
+
+
+LOG_LINES = ["log " + EVIL, "\x1b[31mred\x1b[0m \x1b]8;;https://evil.example\x07click\x1b]8;;\x07 \x1b[2J\x1b[H moved"]
+
+
+def walkable(world) -> None:
+    """Like `failed_now`, with the new evaluation's plain job a dependency failure of the hostile one (so the
+    root-cause scan and the build steps name it), and hostile lines at the end of every log of the jobset."""
+    hostile(world)
+    js = world.projects["evil"].jobsets["js"]
+    ev = world._new_eval(js, at=world.t0 - 40, live=False)
+    for build_id in ev.build_ids:
+        b = world.builds[build_id]
+        b.outcome, b.start_at, b.finish_at = (2 if b.job.startswith("plain") else 1), T0 - 30, T0 - 20
+    mine = {b.id for b in world.builds.values() if b.project == "evil"}
+    original = world.log
+
+    def log(b):
+        yield from original(b)
+        if b.id in mine:
+            yield from LOG_LINES
+
+    world.log = log
+
+
+PLAIN_TEXT = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+
+
+def test_every_screen_writes_no_hostile_bytes(tmp_path, clock) -> None:
+    """One walk through every screen a user reaches with the hostile jobset, scanning everything written."""
+    seen = b""
+
+    def step(keys: bytes, want: bytes, timeout: float = 15) -> None:
+        """Send `keys`, then read until `want` shows in the text written (sequences stripped)."""
+        nonlocal seen
+        if keys:
+            os.write(main, keys)
+        got, deadline = b"", time.monotonic() + timeout
+        while want not in PLAIN_TEXT.sub(b"", got) and time.monotonic() < deadline and proc.poll() is None:
+            got += _read_until(main, proc, b"\x00never\x00", min(deadline, time.monotonic() + 0.2))
+        seen += got
+        assert want in PLAIN_TEXT.sub(b"", got), (keys, want, PLAIN_TEXT.sub(b"", got)[-3000:])
+
+    env = {"COLUMNS": "140", "LINES": "45", "HYDRA_USER": "bob", "HYDRA_PASSWORD": "bob-pw"}
+    with (
+        DemoServer(clock=clock, start=T0, configure=walkable) as demo,
+        in_pty(["--url", demo.url, "evil:js"], tmp_path, **env) as (main, proc),
+    ):
+        step(b"", b"boom", 30)  # the jobset screen with its evaluation error
+        step(b"?", b"Keys:")  # help
+        step(b"\x1b", b"CHANGED INPUTS")
+        step(b"e", b"n More")  # the evaluations list
+        step(b"\r", b"Evaluation ")  # the newest evaluation: its comparison categories
+        step(b"0", b"plain")  # every build
+        step(b"x", b"Root causes of 1 dependency failure")  # the root-cause scan over the newly failing builds
+        step(b"", b"1/1 build pages read")  # it read the build page's steps: the hostile job is the culprit
+        step(b"\x1b", b"Evaluation ")
+        step(b"\r", b"End of the log")  # the build screen: steps and the end of the log
+        step(b"l", b"click")  # the log viewer
+        step(b"\x1b", b"End of the log")
+        step(b"j", b"Builds, newest first")  # the job's history
+        step(b"\x1b", b"End of the log")
+        step(b"R", b"Restart")  # the confirm modal names the build
+        step(b"y", b"not allowed")  # bob may not: a toast
+        step(b"A", b"Action log")  # the action log lists the refusal
+        step(b"\x1b", b"End of the log")
+        step(b"\x1b", b"Evaluation ")
+        step(b"/", b"Enter searches")
+        step(b"hostile]0;title\\", b"0 of 2 match")  # typed search text that looks like an escape sequence
+        step(b"\r", b'Search "hostile]0;title')
+        for _ in range(2):
+            os.write(main, b"\x1b")
+            seen += _read_until(main, proc, b"\x00never\x00", time.monotonic() + 0.5)
+        step(b"\x1b", b"Evil two")  # the project tree, with both hostile projects
+        step(b"s", b"Machines")  # the operator view
+        step(b"\x1b", b"Evil two")
+        os.write(main, b"q")
+        seen += _read_until(main, proc, b"\x00never\x00", time.monotonic() + 10)
+    assert b"hostile" in seen and b"x86_64-linux" in seen
+    assert_clean(seen)

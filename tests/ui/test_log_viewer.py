@@ -57,6 +57,8 @@ def test_sanitizer_keeps_colour_and_drops_the_rest() -> None:
     assert to_text(HOSTILE[7]).plain == "move here"
     assert to_text(HOSTILE[8]).plain == HOSTILE[8]
     assert clean("a\rb\rc") == "c"
+    # Bidi overrides and isolates cannot reorder a log line; zero-width characters (emoji joiners) stay.
+    assert clean("if \u202eadmin\u2066 ok\u2069\u202c \u200d") == "if admin ok \u200d"
 
 
 def test_merge_tail() -> None:
