@@ -144,6 +144,15 @@ def _session_from(response: httpx.Response) -> tuple[bool, str | None]:
     return False, None
 
 
+def _expect_html(response: httpx.Response) -> None:
+    """Hydra's pages come as HTML; a login wall, a proxy's JSON or nothing at all is a BadResponseError."""
+    ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    if "html" not in ctype:
+        url = str(response.request.url)
+        kind = "JSON" if ctype in JSON_TYPES else f"'{ctype or 'nothing'}'"
+        raise BadResponseError(f"{urlsplit(url).path} answered with {kind} where an HTML page was expected.", url=url)
+
+
 def _looks_like_json(response: httpx.Response) -> bool:
     ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
     return ctype in JSON_TYPES
@@ -607,13 +616,8 @@ class HydraClient:
     ) -> tuple[bytes, str]:
         """A page as HTML (same User-Agent and rate limit as everything else): its body and its URL."""
         response = await self.request("GET", path, params=params, background=background, accept=HTML_ACCEPT)
-        url = str(response.request.url)
-        ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        if "html" not in ctype:
-            kind = "JSON" if ctype in JSON_TYPES else f"'{ctype or 'nothing'}'"
-            path = urlsplit(url).path
-            raise BadResponseError(f"{path} answered with {kind} where an HTML page was expected.", url=url)
-        return response.content, url
+        _expect_html(response)
+        return response.content, str(response.request.url)
 
     async def compare(
         self,
@@ -659,10 +663,7 @@ class HydraClient:
         response = await self.request(
             "GET", path, params=params or None, background=background, accept=HTML_ACCEPT, sink=sink
         )
-        ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        if "html" not in ctype:
-            kind = "JSON" if ctype in JSON_TYPES else f"'{ctype or 'nothing'}'"
-            raise BadResponseError(f"{path} answered with {kind} where an HTML page was expected.", url=self.url(path))
+        _expect_html(response)
         reader.finish()
         return reader.result(eval_id)
 
