@@ -28,6 +28,15 @@ class Verdict(enum.IntEnum):
     CANCELLED = 3
     TIMEOUT = 124
 
+    @classmethod
+    def of(cls, counts: Counts) -> Verdict:
+        """The verdict on finished builds: a real failure, else only aborted or cancelled ones, else success."""
+        if counts.failed > counts.aborted:
+            return cls.FAILED
+        if counts.failed:
+            return cls.CANCELLED
+        return cls.SUCCEEDED
+
 
 @dataclass
 class Change:
@@ -308,8 +317,4 @@ class Watcher:
             return Verdict.EVAL_FAILED
         if self.eval is None or self.counts.queued:
             return None
-        if self.counts.failed > self.counts.aborted:
-            return Verdict.FAILED
-        if self.counts.failed:
-            return Verdict.CANCELLED
-        return Verdict.SUCCEEDED
+        return Verdict.of(self.counts)

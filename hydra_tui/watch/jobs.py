@@ -87,8 +87,4 @@ class JobsWatcher:
         """The exit status once none of the jobs is queued or running; None before."""
         if not self.evals or self.counts.queued:
             return None
-        if self.counts.failed > self.counts.aborted:
-            return Verdict.FAILED
-        if self.counts.failed:
-            return Verdict.CANCELLED
-        return Verdict.SUCCEEDED
+        return Verdict.of(self.counts)
