@@ -6,12 +6,14 @@ The demo Hydra runs in its own process, so the dashboard's memory is measured al
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -47,21 +49,29 @@ def here_first() -> dict[str, str]:
     return dict(os.environ, PYTHONPATH=os.pathsep.join(path))
 
 
-def main() -> int:
+@contextlib.contextmanager
+def demo_server(*faults: str) -> Iterator[str]:
+    """The demo Hydra in its own process (so the dashboard is measured alone), with these fault modes; its URL."""
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "hydra_tui", "demo-server", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=here_first(),
-    )
+    args = [sys.executable, "-m", "hydra_tui", "demo-server", "--port", str(port)]
+    if faults:
+        args += ["--faults", ",".join(faults)]
+    server = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=here_first())
     try:
-        wait_port(port)
+        wait_port(port, timeout=120)  # the nixpkgs-sized jobset is computed before it listens
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def main() -> int:
+    with demo_server() as url:
         runs = []
         for _ in range(3):
             env = dict(here_first(), BENCH_SPAWNED_AT=repr(time.time()))
             done = subprocess.run(
-                [sys.executable, str(HERE / "probe.py"), f"http://127.0.0.1:{port}"],
+                [sys.executable, str(HERE / "probe.py"), url],
                 capture_output=True,
                 text=True,
                 env=env,
@@ -69,9 +79,6 @@ def main() -> int:
                 check=True,
             )
             runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    finally:
-        server.terminate()
-        server.wait()
     print(f"{'measure':<40} {'median':>10} {'target':>10}")
     for key, (label, target, unit) in TARGETS.items():
         values = sorted(r[key] for r in runs)

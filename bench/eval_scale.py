@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import free_port, here_first, wait_port  # bench/bench.py, beside this script
+from bench import demo_server, here_first  # bench/bench.py, beside this script
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(1, str(HERE.parent))  # hydra_tui from this checkout, not from wherever it is installed
@@ -106,22 +106,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=100, help="build pages the report reads (0: all)")
     ns = parser.parse_args()
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "hydra_tui", "demo-server", "--port", str(port), "--faults", "rate_limit"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=here_first(),
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_port(port, timeout=120)
+    with demo_server("rate_limit") as url:
         figures = ui_figures(url)
         figures.update(asyncio.run(client_figures(url)))
         figures.update(report_figures(url, ns.pages))
-    finally:
-        server.terminate()
-        server.wait()
     for name, value in figures.items():
         if isinstance(value, tuple):
             seconds, requests = value

@@ -11,12 +11,11 @@ Run:  python bench/job.py
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-from bench import free_port, here_first, wait_port  # bench/bench.py, beside this script
+from bench import demo_server  # bench/bench.py, beside this script
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(1, str(HERE.parent))  # hydra_tui from this checkout, not from wherever it is installed
@@ -71,19 +70,8 @@ async def figures(url: str) -> None:
 
 
 def main() -> None:
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "hydra_tui", "demo-server", "--port", str(port), "--faults", "rate_limit"],
-        env=here_first(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_port(port, timeout=120)
-        asyncio.run(figures(f"http://127.0.0.1:{port}"))
-    finally:
-        server.terminate()
-        server.wait()
+    with demo_server("rate_limit") as url:
+        asyncio.run(figures(url))
 
 
 if __name__ == "__main__":

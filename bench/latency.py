@@ -27,7 +27,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import free_port, here_first, wait_port  # bench/bench.py, beside this script
+from bench import demo_server, here_first  # bench/bench.py, beside this script
 
 try:
     import pyte
@@ -204,19 +204,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     ns = parser.parse_args()
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "hydra_tui", "demo-server", "--port", str(port), "--faults", "rate_limit"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=here_first(),
-    )
-    try:
-        wait_port(port, timeout=120)
-        results = measure(f"http://127.0.0.1:{port}", ns.runs)
-    finally:
-        server.terminate()
-        server.wait()
+    with demo_server("rate_limit") as url:
+        results = measure(url, ns.runs)
     print("| interaction | runs | median | worst | budget |\n|---|---|---|---|---|")
     for name, values in results.items():
         budget = BUDGETS.get(name)
