@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -14,13 +14,18 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from hydra_tui.actions import Action, Actions, ReadOnlyError
 from hydra_tui.api.errors import ForbiddenError, HydraError, LoginRequiredError, NotFoundError
-from hydra_tui.auth import Auth, CredentialError
-from hydra_tui.cache.service import DataService
-from hydra_tui.config import Profile, state_dir
+from hydra_tui.config import state_dir
 from hydra_tui.crash import crash_message, write_crash_report
 from hydra_tui.ui.commands import JumpProvider
+
+if TYPE_CHECKING:
+    from hydra_tui.actions import Action, Actions
+    from hydra_tui.auth import Auth
+    from hydra_tui.cache.service import DataService
+
+#: Builds the service layer (client, cache service, login, actions): see `HydraApp(connect=…)`.
+Connect = Callable[[], "tuple[DataService, Auth, Actions]"]
 
 
 class HydraApp(App[int]):
@@ -35,20 +40,28 @@ class HydraApp(App[int]):
 
     def __init__(
         self,
-        service: DataService,
+        service: DataService | None = None,
         *,
+        connect: Connect | None = None,
+        server: str = "",
         target: str | None = None,
         auth: Auth | None = None,
         actions: Actions | None = None,
         theme: str = "textual-dark",
         on_theme_change: object = None,
     ) -> None:
+        """Either the `service` itself, or `connect`, which builds it (with login and actions) after the first
+        frame: the service layer's imports (pydantic, the models, httpx) cost more than Textual's first frame, and
+        until then `server` (the host) is all the screen says."""
         super().__init__()
-        self.service = service
+        self._connect = connect
+        #: Whether the service layer is there (with `connect`, only after the first frame).
+        self.started = False
+        self.server = server
         self.target = target
-        self.auth = auth or Auth(service.client, Profile(url=service.client.base_url), None)
-        self.actions = actions or Actions(service, self.auth)
         self.theme = theme
+        if service is not None:
+            self._attach(service, auth, actions)
         self._on_theme_change = on_theme_change
         self.crash_dir = state_dir()
         self.crash_report: Path | None = None
@@ -105,7 +118,32 @@ class HydraApp(App[int]):
         project, _, jobset = (self.target or "").partition(":")
         return ProjectsScreen(initial_filter=project if project and not jobset else "")
 
+    def _attach(self, service: DataService, auth: Auth | None, actions: Actions | None) -> None:
+        from hydra_tui.actions import Actions
+        from hydra_tui.auth import Auth
+        from hydra_tui.config import Profile
+
+        self.service = service
+        self.started = True
+        self.server = service.client.base_url.split("://", 1)[-1]
+        self.auth = auth or Auth(service.client, Profile(url=service.client.base_url), None)
+        self.actions = actions or Actions(service, self.auth)
+
     def on_mount(self) -> None:
+        if self.started:
+            self._start()
+            return
+        from hydra_tui.ui.screens.start import StartScreen
+
+        self.push_screen(StartScreen(self.server))
+        self.call_after_refresh(self._connect_now)
+
+    def _connect_now(self) -> None:
+        assert self._connect is not None
+        self._attach(*self._connect())
+        self._start()
+
+    def _start(self) -> None:
         if not self.service.client.verify:
             self.notify(
                 "TLS certificates are NOT verified (--insecure or insecure = true): anyone on the network path "
@@ -120,7 +158,12 @@ class HydraApp(App[int]):
         self.service.client.start_gate = gate
         self.call_after_refresh(gate.set)
         self.service.load_state()
-        self.push_screen(self.first_screen())
+        from hydra_tui.ui.screens.start import StartScreen
+
+        if isinstance(self.screen, StartScreen):
+            self.switch_screen(self.first_screen())
+        else:
+            self.push_screen(self.first_screen())
         if self.target and self.target.count(":") == 2:
             project, jobset, job = self.target.split(":")
             self.open_job(project, jobset, job)
@@ -144,7 +187,8 @@ class HydraApp(App[int]):
             self._on_theme_change(theme)
 
     async def on_unmount(self) -> None:
-        await self.service.aclose()
+        if self.started:
+            await self.service.aclose()
 
     # --- opening things --------------------------------------------------------------------------
 
@@ -243,6 +287,8 @@ class HydraApp(App[int]):
         if isinstance(screen, HydraScreen):
             yield SystemCommand("Keys", "The keys of this screen (also ?)", screen.action_help)
             yield SystemCommand("Refresh", "Fetch what this screen shows again now (also r)", screen.action_refresh)
+        if not self.started:
+            return
         yield SystemCommand("Action log", "Every write of this session, its outcome (A)", self.action_action_log)
         if self.auth.user is None:
             yield SystemCommand("Log in", f"Log in to {self.service.client.base_url}", self.action_log_in)
@@ -279,6 +325,8 @@ class HydraApp(App[int]):
         return user.username if user is not None else None
 
     def action_action_log(self) -> None:
+        if not self.started:
+            return
         from hydra_tui.ui.screens.modals import ActionLogScreen
 
         self.push_screen(ActionLogScreen(self.actions.log, read_only=self.actions.read_only))
@@ -299,6 +347,7 @@ class HydraApp(App[int]):
 
     @work(group="action", exclusive=True, exit_on_error=False)
     async def _run_action(self, action: Action, offer_force: bool) -> None:
+        from hydra_tui.actions import Action, ReadOnlyError
         from hydra_tui.ui.screens.modals import ConfirmScreen
 
         answer = await self.push_screen_wait(ConfirmScreen(action, offer_force=offer_force))
@@ -331,6 +380,7 @@ class HydraApp(App[int]):
 
     async def _log_in(self, reason: str, *, ask: bool = False) -> bool:
         """Log in: with the configured credentials when there are some (unless `ask`), else by asking."""
+        from hydra_tui.auth import CredentialError
         from hydra_tui.ui.screens.modals import LoginScreen
 
         try:

@@ -158,6 +158,8 @@ class JumpProvider(Provider):
         return Hit(100, Content(f"job {ref.name}"), callback, help="Open the job's history")
 
     async def discover(self) -> Hits:
+        if not self.app.started:  # type: ignore[attr-defined]
+            return  # nothing is known before the first frame's service layer
         for name, help_text, callback in self._operator():
             yield DiscoveryHit(Content(name), callback, help=help_text)  # type: ignore[arg-type]
         for name, help_text, callback in self._targets():
@@ -165,6 +167,8 @@ class JumpProvider(Provider):
 
     async def search(self, query: str) -> Hits:
         app: HydraApp = self.app  # type: ignore[assignment]
+        if not app.started:
+            return
         matcher = self.matcher(query)
         link = read_link(query)
         if link is not None:

@@ -1,24 +1,36 @@
-"""Wires the dashboard together: demo server (if asked), client, cache service, login, actions, app; runs it."""
+"""Wires the dashboard together: demo server (if asked), client, cache service, login, actions, app; runs it.
+
+The service layer (pydantic, the models, httpx) is imported only in `build_service`, which the app calls after its
+first frame: importing it first would double the time to that frame."""
 
 from __future__ import annotations
 
 import contextlib
 import sys
+from functools import partial
+from typing import TYPE_CHECKING
 
-from hydra_tui.actions import Actions
-from hydra_tui.api.client import HydraClient
-from hydra_tui.api.limits import Limits
-from hydra_tui.auth import Auth, SessionStore
-from hydra_tui.cache.disk import cache_file
-from hydra_tui.cache.service import DataService
-from hydra_tui.clock import SystemClock
-from hydra_tui.config import Settings, cache_dir, save_theme, state_dir
+from hydra_tui.config import Settings, save_theme, state_dir
 from hydra_tui.crash import crash_message, write_crash_report
+
+if TYPE_CHECKING:
+    from hydra_tui.actions import Actions
+    from hydra_tui.api.limits import Limits
+    from hydra_tui.auth import Auth
+    from hydra_tui.cache.service import DataService
 
 
 def build_service(
     settings: Settings, *, limits: Limits | None = None, demo: bool = False
 ) -> tuple[DataService, Auth, Actions]:
+    from hydra_tui.actions import Actions
+    from hydra_tui.api.client import HydraClient
+    from hydra_tui.auth import Auth, SessionStore
+    from hydra_tui.cache.disk import cache_file
+    from hydra_tui.cache.service import DataService
+    from hydra_tui.clock import SystemClock
+    from hydra_tui.config import cache_dir
+
     profile = settings.profile
     client = HydraClient(profile.url, limits=profile.limits(limits), verify=not profile.insecure)
     # The demo listens on a new port each run: its state goes under one stable name, not one file per port.
@@ -45,9 +57,10 @@ def run_dashboard(settings: Settings, *, demo: bool, target: str | None) -> int:
         server = DemoServer(configure=live).start()
         settings.profile.url = server.url
         settings.profile.name = "demo"
+        from hydra_tui.api.limits import Limits
+
         limits = Limits(rate=20, burst=20, in_flight=4)
     try:
-        service, auth, actions = build_service(settings, limits=limits, demo=demo)
 
         def remember_theme(theme: str) -> None:
             # A profile's own theme wins at start-up, so a choice made here is saved into that profile's table.
@@ -58,7 +71,11 @@ def run_dashboard(settings: Settings, *, demo: bool, target: str | None) -> int:
                 settings.theme = theme
 
         app = HydraApp(
-            service, target=target, auth=auth, actions=actions, theme=settings.theme, on_theme_change=remember_theme
+            connect=partial(build_service, settings, limits=limits, demo=demo),
+            server=settings.profile.url.rstrip("/").split("://", 1)[-1],
+            target=target,
+            theme=settings.theme,
+            on_theme_change=remember_theme,
         )
         result = app.run()
         return int(app.return_code or result or 0)

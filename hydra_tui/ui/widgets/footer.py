@@ -33,6 +33,9 @@ class KeyFooter(Footer):
         self._laid_out_for = 0
         #: The actions of the keys shown, in order (for tests).
         self.shown: list[str] = []
+        # Textual's footer stays empty until the screen first says its bindings changed, a frame later; the
+        # screen's keys are known when it composes, so they are in its first frame.
+        self.set_reactive(Footer._bindings_ready, True)
 
     def _ranked(self) -> list[tuple[Binding, bool, str]]:
         screen = self.screen
