@@ -35,7 +35,7 @@ from hydra_tui.api.status import BuildState, Counts, build_state
 
 
 class HydraModel(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=False, defer_build=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=False)
 
 
 # --- projects and jobsets -------------------------------------------------------------------------

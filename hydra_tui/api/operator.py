@@ -30,7 +30,7 @@ RunnerState = Literal["up", "down", "unknown", "unreachable"]
 
 
 class _Raw(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
 # --- raw shapes ------------------------------------------------------------------------------------------
