@@ -43,7 +43,7 @@ from hydra_tui.api.errors import (
     TooLargeError,
     UnreachableError,
 )
-from hydra_tui.api.limits import Limits, Priority, RateLimiter, backoff_delay, current_priority
+from hydra_tui.api.limits import Limits, Priority, RateLimiter, Ticket, backoff_delay, current_ticket
 from hydra_tui.api.models import (
     ApiBuild,
     Build,
@@ -429,10 +429,10 @@ class HydraClient:
         await self._ready()
         while True:
             request = self._http.build_request(method, path, params=params, json=json_body, headers=headers)
-            level = Priority.BACKGROUND if background else current_priority()
-            await self.limiter.acquire(level)
+            ticket = Ticket(Priority.BACKGROUND) if background else current_ticket()
+            await self.limiter.acquire(ticket)
             try:
-                async with self._connection(level):
+                async with self._connection(ticket.level):
                     self.health.requests += 1
                     response = await self._send(request, stream=sink is not None)
                     self.health.statuses[response.status_code] = self.health.statuses.get(response.status_code, 0) + 1
@@ -888,10 +888,10 @@ class HydraClient:
         params = {"tail": tail} if tail else None
         hops = 0
         while True:
-            level = current_priority()
-            await self.limiter.acquire(level)
+            ticket = current_ticket()
+            await self.limiter.acquire(ticket)
             request = self._http.build_request("GET", location, params=params)
-            async with self._connection(level):
+            async with self._connection(ticket.level):
                 response = await self._send(request, stream=True)
                 try:
                     if response.is_redirect and hops < 5:

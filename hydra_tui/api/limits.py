@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-import heapq
 import itertools
 import random
 import time
@@ -22,25 +21,58 @@ class Priority(enum.IntEnum):
     BACKGROUND = 2  # work nobody waits on: the project tree's jobset states, root-cause scans
 
 
-#: Tokens a request of each priority leaves in the bucket for the priorities above it.
-RESERVE = {Priority.INTERACTIVE: 0, Priority.POLL: 1, Priority.BACKGROUND: 2}
+#: Tokens a request of each priority leaves in the bucket for the priorities above it (at most the burst less
+#: one). Opening a jobset asks three things at once, so polls leave two tokens: with the default burst of 4, a
+#: person's three requests go at once while polls run, and background work waits for a full bucket. Polls lose no
+#: throughput by it: in a steady state they still go at the full rate, only never as a burst.
+RESERVE = {Priority.INTERACTIVE: 0, Priority.POLL: 2, Priority.BACKGROUND: 3}
 
 _CURRENT: ContextVar[Priority] = ContextVar("hydra_tui_priority", default=Priority.INTERACTIVE)
 
 
+@dataclass
+class Ticket:
+    """The priority of one piece of work that may change while it waits for a token: a fetch nobody waits for any
+    more drops to BACKGROUND (it still fills the cache, behind everything else), one a person comes to wait for
+    rises to INTERACTIVE. The cache gives each fetch one; requests made inside it carry it to the rate limit."""
+
+    level: Priority
+
+
+_TICKET: ContextVar[Ticket | None] = ContextVar("hydra_tui_ticket", default=None)
+
+
 def current_priority() -> Priority:
     """The priority of requests made here (a context variable: tasks inherit it from where they start)."""
-    return _CURRENT.get()
+    ticket = _TICKET.get()
+    return ticket.level if ticket is not None else _CURRENT.get()
+
+
+def current_ticket() -> Ticket:
+    """The ticket of the work under way here, or a fixed one at the current priority."""
+    return _TICKET.get() or Ticket(_CURRENT.get())
 
 
 @contextlib.contextmanager
 def priority(level: Priority) -> Iterator[None]:
     """Make the requests of this block (and of the tasks it starts) go at `level`."""
-    token = _CURRENT.set(level)
+    token, ticket = _CURRENT.set(level), _TICKET.set(None)
     try:
         yield
     finally:
+        _TICKET.reset(ticket)
         _CURRENT.reset(token)
+
+
+@contextlib.contextmanager
+def ticketed(ticket: Ticket) -> Iterator[None]:
+    """Make the requests of this block (and of the tasks it starts) carry `ticket`: their priority is its level
+    at each moment."""
+    token = _TICKET.set(ticket)
+    try:
+        yield
+    finally:
+        _TICKET.reset(token)
 
 
 @dataclass(frozen=True)
@@ -88,7 +120,7 @@ class RateLimiter:
         self._monotonic = monotonic
         self._sleep = sleep
         self._last = monotonic()
-        self._waiters: list[tuple[int, int]] = []  # a heap of (priority, arrival)
+        self._waiters: list[tuple[Ticket, int]] = []  # (priority, order of arrival): the least goes first
         self._arrivals = itertools.count()
         self.waited = 0.0  # total seconds spent waiting, for tests and benches
         self.granted: list[Priority] = []  # the order tokens went out in (the last 100), for tests
@@ -106,24 +138,25 @@ class RateLimiter:
         self._refill()
         return not self._waiters and self._tokens >= self.burst - 1e-9
 
-    async def acquire(self, level: Priority | None = None, *, background: bool = False) -> None:
+    async def acquire(self, level: Priority | Ticket | None = None, *, background: bool = False) -> None:
         """Wait for a token. Without `level`, the priority of the calling context (`background` forces
-        BACKGROUND)."""
+        BACKGROUND); with a Ticket, its level as it is at each look (it may change while this waits)."""
         if self.rate <= 0:
             return
         if level is None:
-            level = Priority.BACKGROUND if background else current_priority()
-        me = (int(level), next(self._arrivals))
-        heapq.heappush(self._waiters, me)
+            level = Priority.BACKGROUND if background else current_ticket()
+        ticket = level if isinstance(level, Ticket) else Ticket(level)
+        me = (ticket, next(self._arrivals))
+        self._waiters.append(me)
         try:
             while True:
                 self._refill()
-                need = 1 + min(RESERVE[level], self.burst - 1)
-                first = self._waiters[0] == me
+                need = 1 + min(RESERVE[ticket.level], self.burst - 1)
+                first = min(self._waiters, key=lambda w: (w[0].level, w[1])) is me
                 if first and self._tokens >= need:
-                    heapq.heappop(self._waiters)
+                    self._waiters.remove(me)
                     self._tokens -= 1
-                    self.granted = [*self.granted[-99:], level]
+                    self.granted = [*self.granted[-99:], ticket.level]
                     return
                 # Sleep until this one could go if nothing else came; look again sooner when others are ahead.
                 wait = max((need - self._tokens) / self.rate, 0.0) if first else 1 / self.rate
@@ -133,7 +166,6 @@ class RateLimiter:
         except BaseException:
             if me in self._waiters:
                 self._waiters.remove(me)
-                heapq.heapify(self._waiters)
             raise
 
     def penalise(self, seconds: float) -> None:

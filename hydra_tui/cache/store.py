@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hydra_tui.api.errors import HydraError, InternalError
+from hydra_tui.api.limits import Priority, Ticket, current_priority, ticketed
 from hydra_tui.clock import Clock
 
 Key = tuple[Any, ...]
@@ -75,6 +76,7 @@ class Entry:
 class CacheStats:
     requests: int = 0
     shared: int = 0  # callers that joined a request already in flight
+    abandoned: int = 0  # fetches everyone waiting for gave up on (they go on at background priority)
     failures: int = 0
     listeners: dict[Key, int] = field(default_factory=dict)
 
@@ -86,6 +88,8 @@ class Cache:
         self.clock = clock
         self.entries: dict[Key, Entry] = {}
         self._inflight: dict[Key, asyncio.Task[Entry]] = {}
+        self._waiting: dict[asyncio.Task[Entry], list[Priority]] = {}  # the priorities of each fetch's callers
+        self._tickets: dict[asyncio.Task[Entry], Ticket] = {}  # each fetch's priority, which its waiters move
         self._listeners: dict[Key, list[Callable[[Entry], None]]] = {}
         self._released: list[Key] = []  # keys nobody listens to any more, oldest first
         self.stats = CacheStats()
@@ -114,18 +118,39 @@ class Cache:
         return await self.refresh(key, fetch)
 
     async def refresh(self, key: Key, fetch: Fetch) -> Entry:
-        """Fetch now, unless a fetch of the same key is already under way: then share its result."""
+        """Fetch now, unless a fetch of the same key is already under way: then share its result. A fetch goes at
+        the priority of the most urgent of those waiting for it: a poll's fetch that a person comes to wait for
+        rises; one that everyone waiting for gave up on (a screen closed or covered) drops to background, so that
+        it spends no share of the rate limit someone still waiting could use, and still fills the cache."""
+        wanted = current_priority()
         task = self._inflight.get(key)
         if task is not None:
             self.stats.shared += 1
-            return await asyncio.shield(task)
-        task = asyncio.ensure_future(self._fetch(key, fetch))
-        self._inflight[key] = task
+        else:
+            ticket = Ticket(wanted)
+            with ticketed(ticket):
+                task = asyncio.ensure_future(self._fetch(key, fetch))
+            self._inflight[key] = task
+            self._tickets[task] = ticket
+        waiting = self._waiting.setdefault(task, [])
+        waiting.append(wanted)
+        self._set_priority(task)
         try:
             return await asyncio.shield(task)
         finally:
+            waiting.remove(wanted)
+            if not waiting:
+                del self._waiting[task]
+                if not task.done():
+                    self.stats.abandoned += 1
+            self._set_priority(task)
             if self._inflight.get(key) is task and task.done():
                 del self._inflight[key]
+
+    def _set_priority(self, task: asyncio.Task[Entry]) -> None:
+        ticket = self._tickets.get(task)
+        if ticket is not None:
+            ticket.level = min(self._waiting.get(task) or [Priority.BACKGROUND])
 
     async def _fetch(self, key: Key, fetch: Fetch) -> Entry:
         entry = self.entry(key)
@@ -146,6 +171,9 @@ class Cache:
             return entry
         finally:
             self._inflight.pop(key, None)
+            task = asyncio.current_task()
+            if task is not None:
+                self._tickets.pop(task, None)  # type: ignore[arg-type]
         now = self.clock.now()
         changed = entry.fetched_at is None or entry.from_disk or value != entry.value
         recovered = entry.error is not None

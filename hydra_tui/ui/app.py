@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -23,6 +25,11 @@ if TYPE_CHECKING:
     from hydra_tui.actions import Action, Actions
     from hydra_tui.auth import Auth
     from hydra_tui.cache.service import DataService
+
+#: Seconds a lone ESC waits for the rest of an escape sequence before it counts as the Esc key (ncurses' ESCDELAY,
+#: which still wins when set). Textual waits 100 ms, which is all of "back"'s budget; 40 ms is under Neovim's
+#: ttimeoutlen (50 ms) and far above what an arrow key's bytes take to arrive together, even over ssh.
+ESCAPE_DELAY = 0.04
 
 #: Builds the service layer (client, cache service, login, actions): see `HydraApp(connect=…)`.
 Connect = Callable[[], "tuple[DataService, Auth, Actions]"]
@@ -54,6 +61,10 @@ class HydraApp(App[int]):
         frame: the service layer's imports (pydantic, the models, httpx) cost more than Textual's first frame, and
         until then `server` (the host) is all the screen says."""
         super().__init__()
+        if "ESCDELAY" not in os.environ:
+            from textual import constants
+
+            constants.ESCAPE_DELAY = ESCAPE_DELAY  # type: ignore[misc]  # read at each ESC, not only at import
         self._connect = connect
         #: Whether the service layer is there (with `connect`, only after the first frame).
         self.started = False
@@ -64,7 +75,19 @@ class HydraApp(App[int]):
             self._attach(service, auth, actions)
         self._on_theme_change = on_theme_change
         self.crash_dir = state_dir()
+        self._end_mask: Callable[[], None] | None = None
         self.crash_report: Path | None = None
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver, with an Esc that answers within the escape delay on Linux and macOS (ui/driver.py)."""
+        from textual.drivers.linux_driver import LinuxDriver
+
+        driver = super().get_driver_class()
+        if driver is LinuxDriver:
+            from hydra_tui.ui.driver import PromptEscDriver
+
+            return PromptEscDriver
+        return driver
 
     def _handle_exception(self, error: Exception) -> None:
         self.crash_report = write_crash_report(error, self.crash_dir)
@@ -417,3 +440,28 @@ class HydraApp(App[int]):
         self.service.user = user.username
         self.notify(f"Logged in as {user.username}.", title="Login", markup=False)
         return True
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        """Textual's palette hides the screen for 50 ms when it closes, so that the one its command opens appears
+        without a frame of what is underneath; here the mask ends as soon as that screen has mounted (at the
+        latest after `delay`), so that a jump to cached data is not 50 ms slower than it need be."""
+        self._begin_batch()
+        ended = False
+
+        def end() -> None:
+            nonlocal ended
+            if ended:
+                return
+            ended = True
+            self._end_mask = None
+            self._end_batch()
+            if not self._batch_count:
+                self.screen.refresh()
+
+        self._end_mask = end
+        self.set_timer(delay, end, name="delay_update")
+
+    def screen_mounted(self) -> None:
+        """A screen has mounted: what it shows is ready for the next frame (ends `delay_update`'s mask)."""
+        if self._end_mask is not None:
+            self._end_mask()

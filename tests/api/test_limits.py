@@ -10,7 +10,7 @@ import pytest
 
 from hydra_tui.api import errors
 from hydra_tui.api.client import HydraClient
-from hydra_tui.api.limits import Limits, Priority, RateLimiter, backoff_delay, priority
+from hydra_tui.api.limits import Limits, Priority, RateLimiter, Ticket, backoff_delay, priority
 from hydra_tui.demo.runner import DemoServer
 
 
@@ -218,17 +218,18 @@ def test_drop_build_arrays() -> None:
     assert drop_build_arrays(b'{"builds": [], "x": {"builds":[1, 2 ,3]}}') == b'{"nrbuilds": 0, "x": {"nrbuilds": 3}}'
 
 
-async def test_background_requests_leave_a_token_spare() -> None:
+async def test_polls_and_background_work_leave_tokens_spare() -> None:
     t = FakeTime()
     limiter = RateLimiter(1.0, 4, monotonic=t.monotonic, sleep=t.sleep)
     for _ in range(3):
         await limiter.acquire()
     before = t.now
-    await limiter.acquire(background=True)  # 1 token left: waits until 3 are there (2 spare), takes one
-    assert t.now - before == pytest.approx(2.0)
-    await limiter.acquire(Priority.POLL)  # a poll leaves 1 spare: 2 are there, it takes one at once
-    await limiter.acquire()  # the request a person waits for still finds its token at once
-    assert t.now - before == pytest.approx(2.0)
+    await limiter.acquire(background=True)  # 1 token left: waits until 4 are there (3 spare), takes one
+    assert t.now - before == pytest.approx(3.0)
+    await limiter.acquire(Priority.POLL)  # a poll leaves 2 spare: 3 are there, it takes one at once
+    await limiter.acquire()  # the requests a person waits for still find their tokens at once
+    await limiter.acquire()
+    assert t.now - before == pytest.approx(3.0)
 
 
 class SteppedTime:
@@ -282,9 +283,9 @@ async def test_a_request_a_person_waits_for_goes_before_queued_polls() -> None:
         sent.append("background")
 
     await t.run(*(poll(n) for n in range(8)), person(), background())
-    # Three polls go from the burst (one token stays spare), then one a second; the person's request, made at
-    # 2.5 s, takes the spare token at once, ahead of the five polls still queued; background work goes last.
-    assert sent[:3] == ["poll0", "poll1", "poll2"]
+    # Two polls go from the burst (two tokens stay spare), then one a second; the person's request, made at
+    # 2.5 s, takes a spare token at once, ahead of the polls still queued; background work goes last.
+    assert sent[:2] == ["poll0", "poll1"] and t.now > 2.5
     assert sent[sent.index("person@2.5") - 1] in ("poll3", "poll4")
     assert sent.index("person@2.5") < sent.index("poll7")
     assert sent[-1] == "background"
@@ -313,3 +314,31 @@ async def test_polls_and_background_work_leave_a_connection_free(demo: DemoServe
         await asyncio.wait_for(hydra.projects(), 5)  # the person's request takes the other at once
         release.set()
         await asyncio.gather(*polls)
+
+
+async def test_a_ticket_that_drops_while_waiting_lets_a_person_go_first() -> None:
+    """A request for a screen that closed before it got its token drops to background and waits for a full
+    bucket; the request of the screen now open goes ahead of it."""
+    t = SteppedTime()
+    limiter = RateLimiter(1.0, 4, monotonic=t.monotonic, sleep=t.sleep)
+    for _ in range(4):
+        await limiter.acquire()  # the bucket is empty
+    closed = Ticket(Priority.INTERACTIVE)
+    sent: list[str] = []
+
+    async def for_the_closed_screen() -> None:
+        await limiter.acquire(closed)
+        sent.append(f"closed@{t.now:g}")
+
+    async def the_screen_closes() -> None:
+        await t.sleep(0.5)
+        closed.level = Priority.BACKGROUND
+
+    async def for_the_open_screen() -> None:
+        await t.sleep(0.6)
+        await limiter.acquire()
+        sent.append(f"open@{t.now:g}")
+
+    await t.run(for_the_closed_screen(), the_screen_closes(), for_the_open_screen())
+    assert sent[0] == "open@1" and sent[1].startswith("closed@")
+    assert float(sent[1].split("@")[1]) >= 4  # background waits for a full bucket

@@ -8,6 +8,7 @@ import pytest
 
 from hydra_tui.api.client import HydraClient
 from hydra_tui.api.errors import UnreachableError
+from hydra_tui.api.limits import Priority, priority
 from hydra_tui.api.models import Project
 from hydra_tui.api.rows import BuildRows
 from hydra_tui.api.status import BuildState
@@ -44,6 +45,34 @@ async def test_two_callers_one_request() -> None:
     source.gate.set()
     a, b = await asyncio.gather(first, second)
     assert a is b and source.calls == 1 and cache.stats.shared == 1
+
+
+async def test_a_fetch_goes_at_the_priority_of_whoever_waits_for_it() -> None:
+    """A poll's fetch that a person comes to wait for goes as theirs; once nobody waits (a screen closed before its
+    request got a token) it drops to background: it spends nothing a waiting person could use, and still fills
+    the cache for whoever comes back (issue 14)."""
+    cache = Cache(FrozenClock(0))
+    source = Source()
+    source.gate = asyncio.Event()
+    key = ("build", 1)
+    with priority(Priority.POLL):
+        poll = asyncio.ensure_future(cache.get(key, source))
+    await asyncio.sleep(0)
+    ticket = cache._tickets[cache._inflight[key]]
+    assert ticket.level is Priority.POLL
+    person = asyncio.ensure_future(cache.get(key, source))  # the default priority: a person waits
+    await asyncio.sleep(0)
+    assert ticket.level is Priority.INTERACTIVE and source.calls == 1
+    person.cancel()  # the screen closed
+    await asyncio.sleep(0)
+    assert ticket.level is Priority.POLL
+    poll.cancel()
+    await asyncio.sleep(0)
+    assert ticket.level is Priority.BACKGROUND and cache.stats.abandoned == 1
+    source.gate.set()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert cache.entries[key].value == [1] and source.calls == 1  # the fetch went on and filled the cache
 
 
 async def test_freshness_window_per_kind() -> None:

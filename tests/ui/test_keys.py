@@ -207,3 +207,78 @@ async def test_escape_clears_an_applied_filter_before_going_back(demo: DemoServe
         assert isinstance(app.screen, JobsetScreen) and app.screen.query_one("#evals", DataTable).row_count == 10
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ProjectsScreen))
+
+
+def test_esc_answers_within_its_escape_delay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual's input thread looks at the clock every 100 ms, so Esc took the delay plus up to 100 ms; the
+    dashboard's driver waits only until a pending escape sequence times out (issue 14: back within 100 ms)."""
+    from textual import constants
+    from textual._xterm_parser import XTermParser
+    from textual.app import App
+    from textual.drivers.linux_driver import LinuxDriver
+
+    from hydra_tui.ui.app import ESCAPE_DELAY, HydraApp
+    from hydra_tui.ui.driver import IDLE_WAIT, PromptEscDriver, input_wait
+
+    monkeypatch.delenv("ESCDELAY", raising=False)
+    monkeypatch.setattr(constants, "ESCAPE_DELAY", 0.1)
+    monkeypatch.setattr(App, "get_driver_class", lambda self: LinuxDriver)
+    app = HydraApp(server="x")
+    assert app.get_driver_class() is PromptEscDriver
+    assert constants.ESCAPE_DELAY == ESCAPE_DELAY < IDLE_WAIT
+    parser = XTermParser()
+    assert input_wait(parser) == IDLE_WAIT  # nothing pending: block as Textual does
+    assert list(parser.feed("\x1b")) == []  # a lone ESC: the parser waits for the rest of a sequence
+    assert 0 < input_wait(parser) <= ESCAPE_DELAY
+
+
+def test_escdelay_set_by_the_user_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual import constants
+
+    from hydra_tui.ui.app import HydraApp
+
+    monkeypatch.setenv("ESCDELAY", "300")
+    monkeypatch.setattr(constants, "ESCAPE_DELAY", 0.3)
+    HydraApp(server="x")
+    assert constants.ESCAPE_DELAY == 0.3
+
+
+async def test_the_footer_is_made_anew_only_when_it_would_look_different(demo: DemoServer, clock) -> None:
+    """Textual recomposes a footer at each change of the screen's bindings, several times as a screen opens, and
+    each new key costs a style pass (issue 14: a screen opening on cached data)."""
+    from textual.widgets._footer import FooterKey
+
+    from hydra_tui.ui.widgets.footer import KeyFooter
+
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: screen_ready(app, ProjectsScreen) and app.screen.projects)
+        footer = app.screen.query_one(KeyFooter)
+        keys = list(footer.query(FooterKey))
+        assert keys and footer._bindings_ready  # the keys are there from the screen's first frame
+        await footer.recompose()
+        app.screen.refresh_bindings()
+        await pilot.pause()
+        assert list(footer.query(FooterKey)) == keys  # the same widgets: nothing would look different
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: footer.compact)
+        await pilot.pause()
+        assert not set(footer.query(FooterKey)) & set(keys)
+        assert all(key.has_class("-compact") for key in footer.query(FooterKey))
+
+
+async def test_the_palettes_mask_ends_when_the_next_screen_has_mounted(demo: DemoServer, clock) -> None:
+    """Textual's palette hides the screen for a fixed 50 ms as it closes; the dashboard's mask ends once the screen
+    its command opened has mounted (issue 14: a jump to a cached build within 100 ms)."""
+    from hydra_tui.ui.screens.build import BuildScreen
+
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: screen_ready(app, ProjectsScreen))
+        build_id = (await app.service.client.latest_builds(1))[0].id
+        await app.service.get("build", build_id)
+        app.delay_update(30)  # long enough that only the screen can end it within this test
+        assert app._batch_count == 1
+        app.open_build(build_id)
+        await wait_for(pilot, lambda: app._batch_count == 0, timeout=5)
+        assert isinstance(app.screen, BuildScreen) and app.screen.build is not None

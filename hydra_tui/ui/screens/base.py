@@ -184,6 +184,10 @@ class HydraScreen(Screen[None]):
             subscription.cancel()
             self._subscriptions.remove(subscription)
 
+    def on_mount(self) -> None:
+        # After the screen's own on_mount (Textual calls each class's handler) and what it queued before this.
+        self.call_later(self.hydra_app.screen_mounted)
+
     def on_unmount(self) -> None:
         for sub in self._subscriptions:
             sub.cancel()

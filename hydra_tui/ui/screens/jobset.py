@@ -62,12 +62,13 @@ class JobsetScreen(EvalTableScreen):
     def on_mount(self) -> None:
         table = self.query_one("#evals", DataTable)
         table.border_title = "Latest evaluations (e: all)"
+        # Asked in the order a person reads them: when the rate limit lets only some go at once, the list first.
+        self.watch_data("evals", self.project, self.jobset_name, 1, handler=self.on_evals)
         # `/jobset/P/J/errors`, always: the jobset with its evaluation errors in one request. Nothing else tells
         # of them (Hydra writes errortime with every evaluation, and haserrormsg is false since 2024).
         self.watch_data("jobset_errors", self.project, self.jobset_name, handler=self.on_jobset)
-        self.watch_data("jobsets", self.project, handler=self.on_overview)
-        self.watch_data("evals", self.project, self.jobset_name, 1, handler=self.on_evals)
         self.watch_summaries(1)
+        self.watch_data("jobsets", self.project, handler=self.on_overview)
 
     def on_jobset(self, entry: Entry) -> None:
         message = self.query_one("#message", Message)

@@ -31,6 +31,7 @@ class KeyFooter(Footer):
     def __init__(self) -> None:
         super().__init__()
         self._laid_out_for = 0
+        self._drawn: tuple[object, ...] | None = None
         #: The actions of the keys shown, in order (for tests).
         self.shown: list[str] = []
         # Textual's footer stays empty until the screen first says its bindings changed, a frame later; the
@@ -54,42 +55,77 @@ class KeyFooter(Footer):
 
         return sorted(unique.values(), key=lambda item: rank(item[0].action))
 
-    def compose(self) -> ComposeResult:
-        if not self._bindings_ready:
-            return
+    def _layout(self) -> tuple[bool, list[tuple[Binding, bool, str]], tuple[Binding, bool] | None]:
+        """What the footer would show at its width: compact or not, the keys that fit, the palette's key."""
         width = self.size.width or self.app.size.width
-        self._laid_out_for = width
         compact = width < COMPACT_BELOW
-        self.compact = compact
         room = width
         palette = None
         if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
-            palette = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
-            if palette is not None:
-                _, binding, _, _ = palette
+            found = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+            if found is not None:
+                _, binding, enabled, _ = found
+                palette = (binding, enabled)
                 room -= key_width(self.app.get_key_display(binding), binding.description, compact=compact) + 2
-        self.shown = []
+        keys = []
         for binding, enabled, tooltip in self._ranked():
-            display = self.app.get_key_display(binding)
-            needed = key_width(display, binding.description, compact=compact)
+            needed = key_width(self.app.get_key_display(binding), binding.description, compact=compact)
             if needed > room:
                 break  # the keys after it matter less: they go too, even if one would fit
             room -= needed
-            self.shown.append(binding.action)
-            yield FooterKey(
-                binding.key, display, binding.description, binding.action, disabled=not enabled, tooltip=tooltip
-            ).data_bind(compact=Footer.compact)
-        if palette is not None:
-            _, binding, enabled, _ = palette
-            yield FooterKey(
+            keys.append((binding, enabled, tooltip))
+        return compact, keys, palette
+
+    def _signature(self) -> tuple[object, ...]:
+        compact, keys, palette = self._layout()
+        shown = tuple((b.key, b.action, b.description, enabled, tip) for b, enabled, tip in keys)
+        return (self.size.width or self.app.size.width, compact, shown, palette and (palette[0].key, palette[1]))
+
+    async def recompose(self) -> None:
+        """Textual recomposes the footer on every change of the screen's bindings (focus moves, a reactive with
+        `bindings=True`), several times as a screen opens; each new key costs a style pass. Only a footer that
+        would look different is made anew."""
+        if not self.is_attached or self._pruning:
+            return
+        if self._bindings_ready and self._signature() == self._drawn:
+            return
+        await super().recompose()
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        self._drawn = self._signature()
+        compact, keys, palette = self._layout()
+        self._laid_out_for = self.size.width or self.app.size.width
+        self.set_reactive(Footer.compact, compact)
+        self.set_class(compact, "-compact")
+        self.shown = [binding.action for binding, _, _ in keys]
+        style = "-compact" if compact else ""
+        for binding, enabled, tooltip in keys:
+            key = FooterKey(
                 binding.key,
                 self.app.get_key_display(binding),
                 binding.description,
                 binding.action,
-                classes="-command-palette",
+                disabled=not enabled,
+                tooltip=tooltip,
+                classes=style,
+            )
+            key.set_reactive(FooterKey.compact, compact)  # set as it is made: no watcher, no second style pass
+            yield key
+        if palette is not None:
+            binding, enabled = palette
+            key = FooterKey(
+                binding.key,
+                self.app.get_key_display(binding),
+                binding.description,
+                binding.action,
+                classes="-command-palette -compact",
                 disabled=not enabled,
                 tooltip=binding.tooltip or binding.description,
             )
+            key.set_reactive(FooterKey.compact, True)  # as Textual's footer draws it, whatever the width
+            yield key
 
     def on_resize(self, event: events.Resize) -> None:
         if self._bindings_ready and event.size.width != self._laid_out_for:
