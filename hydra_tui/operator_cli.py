@@ -21,6 +21,7 @@ from hydra_tui.api.errors import HydraError
 from hydra_tui.api.operator import Machine, OperatorView, RunnerStatus, RunningBuild, SystemQueue, assemble
 from hydra_tui.api.timefmt import ago, duration
 from hydra_tui.cache.service import QUEUE_HEAD_NR
+from hydra_tui.cli_server import command_server
 from hydra_tui.config import ConfigError, load_settings
 
 QUEUE_COLUMNS = ("system", "queued", "runnable", "waiting", "building", "avg wait")
@@ -189,7 +190,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, help="config file (default: the user config dir's config.toml)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.add_argument("--demo", action="store_true", help="ask the built-in demo Hydra")
-    p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
+    p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates (warns)")
     return p
 
 
@@ -197,25 +198,16 @@ def status_main(args: Sequence[str], *, out: TextIO | None = None, err: TextIO |
     out = out or sys.stdout
     err = err or sys.stderr
     ns = _parser().parse_args(list(args))
-    server = None
-    url = ns.url
-    if ns.demo:
-        from hydra_tui.demo.runner import DemoServer
-
-        server = DemoServer().start()
-        url = server.url
     try:
-        settings = load_settings(config_path=ns.config, profile=ns.profile, url=url, insecure=ns.insecure)
+        settings = load_settings(config_path=ns.config, profile=ns.profile, url=ns.url, insecure=ns.insecure)
     except ConfigError as exc:
         print(f"hydra-tui status: {exc}", file=err)
         return 2
     try:
-        return asyncio.run(_run(ns, settings.profile.url, not settings.profile.insecure, out, err))
+        with command_server(settings, demo=ns.demo, err=err) as url:
+            return asyncio.run(_run(ns, url, not settings.profile.insecure, out, err))
     except KeyboardInterrupt:
         return 130
-    finally:
-        if server is not None:
-            server.stop()
 
 
 async def _run(ns: argparse.Namespace, url: str, verify: bool, out: TextIO, err: TextIO) -> int:

@@ -78,3 +78,23 @@ def test_global_options_before_the_subcommand(demo, tmp_path) -> None:
     )
     assert "unrecognized" not in done.stderr and done.returncode in (0, 1, 3, 124), done.stderr
     assert "eval 1044" in done.stdout
+
+
+def test_every_subcommand_starts_its_demo_and_warns_alike() -> None:
+    """watch, report and status share one way to a demo Hydra (`--demo`) and one --insecure warning."""
+    import io
+    import urllib.request
+
+    from hydra_tui.cli_server import INSECURE_WARNING, command_server
+    from hydra_tui.config import Profile, Settings
+
+    settings = Settings(profile=Profile(url="https://hydra.example.org", insecure=True))
+    err = io.StringIO()
+    with command_server(settings, demo=True, err=err) as url:
+        assert url.startswith("http://127.0.0.1:") and settings.profile.url == url
+        with urllib.request.urlopen(url + "/", timeout=10) as answer:  # the demo answers
+            assert answer.status == 200
+    assert err.getvalue().strip() == INSECURE_WARNING
+    plain = Settings(profile=Profile(url="https://hydra.example.org"))
+    with command_server(plain, demo=False, err=err) as url:
+        assert url == "https://hydra.example.org"

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from hydra_tui.cli_server import command_server
 from hydra_tui.config import ConfigError, load_settings
 
 EPILOG = """\
@@ -79,25 +80,12 @@ def report_main(
     except ConfigError as exc:
         print(f"hydra-tui: {exc}", file=err)
         return 2
-    if settings.profile.insecure:
-        print("hydra-tui: warning: TLS certificates are NOT verified (--insecure).", file=err)
-    server = None
-    if ns.demo and demo_url is None:
-        from hydra_tui.demo.runner import DemoServer
-
-        server = DemoServer().start()
-        settings.profile.url = server.url
     try:
-        return asyncio.run(
-            _report(
-                ns, settings.profile.url, project, jobset, out, err, limits=limits, verify=not settings.profile.insecure
-            )
-        )
+        with command_server(settings, demo=ns.demo and demo_url is None, err=err) as url:
+            verify = not settings.profile.insecure
+            return asyncio.run(_report(ns, url, project, jobset, out, err, limits=limits, verify=verify))
     except KeyboardInterrupt:
         return 130
-    finally:
-        if server is not None:
-            server.stop()
 
 
 async def _report(ns, url: str, project: str, jobset: str, out: TextIO, err: TextIO, *, limits, verify: bool) -> int:

@@ -7,6 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
+from hydra_tui.cli_server import command_server
 from hydra_tui.config import ConfigError, Profile, load_settings
 from hydra_tui.job.mine import MineSpec, parse_specs, profile_specs
 from hydra_tui.job.names import JobNameError
@@ -107,50 +108,39 @@ def watch_main(
     if interval < MIN_INTERVAL:
         print(f"hydra-tui watch: --interval {interval:g} is below the floor; using {MIN_INTERVAL:g}s.", file=err)
         interval = MIN_INTERVAL
-    if settings.profile.insecure:
-        print("hydra-tui: warning: TLS certificates are NOT verified (--insecure).", file=err)
-    server = None
-    if ns.demo and demo_url is None:
-        from hydra_tui.demo.runner import DemoServer
-
-        server = DemoServer().start()
-        settings.profile.url = server.url
     try:
-        line_mode = ns.plain or ns.json or not out.isatty()
-        if line_mode:
-            return asyncio.run(
-                _lines(
-                    ns,
-                    settings.profile.url,
-                    project,
-                    jobset,
-                    interval,
-                    out,
-                    err,
-                    sleep,
-                    clock,
-                    verify=not settings.profile.insecure,
-                    limits=settings.profile.limits(limits),
-                    specs=specs,
+        with command_server(settings, demo=ns.demo and demo_url is None, err=err) as url:
+            if ns.plain or ns.json or not out.isatty():
+                return asyncio.run(
+                    _lines(
+                        ns,
+                        url,
+                        project,
+                        jobset,
+                        interval,
+                        out,
+                        err,
+                        sleep,
+                        clock,
+                        verify=not settings.profile.insecure,
+                        limits=settings.profile.limits(limits),
+                        specs=specs,
+                    )
                 )
-            )
-        from hydra_tui.ui.watch_run import run_watch_ui
+            from hydra_tui.ui.watch_run import run_watch_ui
 
-        return run_watch_ui(
-            settings,
-            project,
-            jobset,
-            interval=interval,
-            exit_status=ns.exit_status,
-            timeout=ns.timeout,
-            on_change=ns.on_change,
-            specs=specs,
-        )
+            return run_watch_ui(
+                settings,
+                project,
+                jobset,
+                interval=interval,
+                exit_status=ns.exit_status,
+                timeout=ns.timeout,
+                on_change=ns.on_change,
+                specs=specs,
+            )
     except KeyboardInterrupt:
         return 130
-    finally:
-        if server is not None:
-            server.stop()
 
 
 def _specs(ns: argparse.Namespace, profile: Profile) -> list[MineSpec]:
