@@ -91,3 +91,29 @@ async def test_the_http_client_is_made_at_the_first_request_after_the_gate(clien
     assert [p.name for p in await request]
     assert fresh._client is not None
     await fresh.aclose()
+
+
+async def test_keys_typed_on_the_start_screen_reach_the_tree(demo: DemoServer, clock: FrozenClock) -> None:
+    """j j typed while the start screen shows move the tree's cursor once it is there (they are not lost). A tree
+    with no rows yet has nothing to move over, as when the keys come after it."""
+    from textual.widgets import Tree
+
+    from hydra_tui.ui.app import HydraApp
+    from hydra_tui.ui.screens.projects import ProjectsScreen
+    from hydra_tui.ui.screens.start import StartScreen
+    from tests.ui.helpers import make_app, wait_for
+
+    built = make_app(demo.url, clock)
+    app = HydraApp(connect=lambda: (built.service, built.auth, built.actions), server="demo.example")
+    connect = app._connect_now
+    app._connect_now = lambda: None  # type: ignore[method-assign]  # the service layer is still loading
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, StartScreen)
+        await pilot.press("j", "j")
+        assert [k.key for k in app.screen.early_keys] == ["j", "j"]
+        await built.service.get("projects")  # as if saved from the last run: the tree has rows at once
+        connect()
+        await wait_for(pilot, lambda: isinstance(app.screen, ProjectsScreen) and app.screen.projects)
+        tree = app.screen.query_one(Tree)
+        await wait_for(pilot, lambda: tree.cursor_line == 2)

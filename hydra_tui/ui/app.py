@@ -9,11 +9,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.driver import Driver
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from hydra_tui.api.errors import ForbiddenError, HydraError, LoginRequiredError, NotFoundError
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
 #: which still wins when set). Textual waits 100 ms, which is all of "back"'s budget; 40 ms is under Neovim's
 #: ttimeoutlen (50 ms) and far above what an arrow key's bytes take to arrive together, even over ssh.
 ESCAPE_DELAY = 0.04
+
+#: Seconds the palette's mask may stay up while a command asks the server whether what it opens exists.
+MASK_HOLD = 0.3
 
 #: Builds the service layer (client, cache service, login, actions): see `HydraApp(connect=…)`.
 Connect = Callable[[], "tuple[DataService, Auth, Actions]"]
@@ -76,6 +80,8 @@ class HydraApp(App[int]):
         self._on_theme_change = on_theme_change
         self.crash_dir = state_dir()
         self._end_mask: Callable[[], None] | None = None
+        self._mask_timer: Timer | None = None
+        self._early_keys: list[events.Key] = []
         self.crash_report: Path | None = None
 
     def get_driver_class(self) -> type[Driver]:
@@ -101,6 +107,8 @@ class HydraApp(App[int]):
 
     def notify(self, message: str, **kwargs: Any) -> None:  # type: ignore[override]
         """Textual's toast, put where it hides least: away from the row being read (widgets/toasts.py)."""
+        if self._end_mask is not None:
+            self._end_mask()  # a command that ends in a toast ("no such build") shows it at once
         super().notify(message, **kwargs)
         self.place_toasts()
 
@@ -183,7 +191,9 @@ class HydraApp(App[int]):
         self.service.load_state()
         from hydra_tui.ui.screens.start import StartScreen
 
-        if isinstance(self.screen, StartScreen):
+        start = self.screen if isinstance(self.screen, StartScreen) else None
+        if start is not None:
+            self._early_keys = start.early_keys  # typed on the start screen: for the tree, once it has mounted
             self.switch_screen(self.first_screen())
         else:
             self.push_screen(self.first_screen())
@@ -243,6 +253,7 @@ class HydraApp(App[int]):
     async def _open_eval_checked(self, eval_id: int) -> None:
         from hydra_tui.ui.screens.eval_builds import EvalBuildsScreen
 
+        self.hold_mask()
         key = ("compare", eval_id, None, "", False)  # what the screen reads first: asked once, kept for it
         entry = await self.service.get(*key)
         if isinstance(entry.error, NotFoundError) and not entry.has_value:
@@ -269,6 +280,7 @@ class HydraApp(App[int]):
     async def _open_build_checked(self, build_id: int) -> None:
         from hydra_tui.ui.screens.build import BuildScreen
 
+        self.hold_mask()
         entry = await self.service.get("build", build_id)
         if isinstance(entry.error, NotFoundError) and not entry.has_value:
             self.service.cache.entries.pop(("build", build_id), None)
@@ -459,9 +471,19 @@ class HydraApp(App[int]):
                 self.screen.refresh()
 
         self._end_mask = end
-        self.set_timer(delay, end, name="delay_update")
+        self._mask_timer = self.set_timer(delay, end, name="delay_update")
+
+    def hold_mask(self, seconds: float = MASK_HOLD) -> None:
+        """A command that asks the server before it opens a screen (a build id, an evaluation id): the palette's
+        mask stays up to `seconds` longer, so that a quick answer shows no frame of the screen underneath."""
+        if self._end_mask is not None and self._mask_timer is not None:
+            self._mask_timer.stop()
+            self._mask_timer = self.set_timer(seconds, self._end_mask, name="delay_update")
 
     def screen_mounted(self) -> None:
         """A screen has mounted: what it shows is ready for the next frame (ends `delay_update`'s mask)."""
         if self._end_mask is not None:
             self._end_mask()
+        keys, self._early_keys = self._early_keys, []
+        for key in keys:
+            self.post_message(key)

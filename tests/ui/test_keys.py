@@ -282,3 +282,15 @@ async def test_the_palettes_mask_ends_when_the_next_screen_has_mounted(demo: Dem
         app.open_build(build_id)
         await wait_for(pilot, lambda: app._batch_count == 0, timeout=5)
         assert isinstance(app.screen, BuildScreen) and app.screen.build is not None
+
+
+async def test_the_palettes_mask_waits_for_the_server_then_a_toast_ends_it(demo: DemoServer, clock) -> None:
+    """An id the server does not know: the mask stays while it is asked, and the toast that says so ends it."""
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: screen_ready(app, ProjectsScreen))
+        app.delay_update(30)
+        app.open_build(987654321)
+        await wait_for(pilot, lambda: app._batch_count == 0, timeout=5)
+        assert any("There is no build 987654321" in n.message for n in app._notifications)
+        assert isinstance(app.screen, ProjectsScreen)

@@ -215,7 +215,7 @@ class HydraScreen(Screen[None]):
             if actions is None or actions.read_only:
                 return False
         # A screen without a list to filter does not offer the key.
-        return not (action == "filter" and self.is_mounted and not self.query(FilterBox))
+        return not (action == "filter" and not self.query(FilterBox))
 
     def action_back(self) -> None:
         # An applied filter goes first; the next Esc goes back.

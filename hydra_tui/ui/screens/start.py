@@ -5,6 +5,7 @@ place. It imports nothing of the service layer, so it can be on screen ~0.15 s s
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
@@ -25,6 +26,13 @@ class StartScreen(Screen[None]):
     def __init__(self, server: str) -> None:
         super().__init__()
         self.server = server
+        #: Keys pressed before the tree is there, for the tree (quitting keys act at once: they are the app's).
+        self.early_keys: list[events.Key] = []
+
+    def on_key(self, event: events.Key) -> None:
+        self.early_keys.append(events.Key(event.key, event.character))
+        event.stop()
+        event.prevent_default()
 
     def compose(self) -> ComposeResult:
         title = TitleLine()
