@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.driver import Driver
@@ -20,6 +20,7 @@ from hydra_tui.api.errors import ForbiddenError, HydraError, LoginRequiredError,
 from hydra_tui.config import state_dir
 from hydra_tui.crash import crash_message, write_crash_report
 from hydra_tui.ui.commands import JumpProvider
+from hydra_tui.ui.gc_pause import GcPause
 
 if TYPE_CHECKING:
     from hydra_tui.actions import Action, Actions
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
 #: which still wins when set). Textual waits 100 ms, which is all of "back"'s budget; 40 ms is under Neovim's
 #: ttimeoutlen (50 ms) and far above what an arrow key's bytes take to arrive together, even over ssh.
 ESCAPE_DELAY = 0.04
+
+#: Seconds between looks at whether a full garbage collection can run unnoticed.
+GC_TICK = 0.25
 
 #: Builds the service layer (client, cache service, login, actions): see `HydraApp(connect=…)`.
 Connect = Callable[[], "tuple[DataService, Auth, Actions]"]
@@ -77,6 +81,8 @@ class HydraApp(App[int]):
         self.crash_dir = state_dir()
         self._end_mask: Callable[[], None] | None = None
         self.crash_report: Path | None = None
+        #: Full garbage collections, kept for when the user is idle (ui/gc_pause.py).
+        self.gc_pause = GcPause()
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver, with an Esc that answers within the escape delay on Linux and macOS (ui/driver.py)."""
@@ -195,6 +201,9 @@ class HydraApp(App[int]):
             if jobset:
                 self.open_jobset(project, jobset)
         self.restore_session()
+        # What is alive once the first screen is drawn lives as long as the app: out of every collection from now on.
+        self.call_after_refresh(self.gc_pause.start)
+        self.set_interval(GC_TICK, self.gc_pause.tick, name="gc_pause")
 
     @work(group="auth", exit_on_error=False)
     async def restore_session(self) -> None:
@@ -209,7 +218,13 @@ class HydraApp(App[int]):
         if callable(self._on_theme_change):
             self._on_theme_change(theme)
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.gc_pause.touched()
+        await super().on_event(event)
+
     async def on_unmount(self) -> None:
+        self.gc_pause.stop()
         if self.started:
             await self.service.aclose()
 
