@@ -21,6 +21,7 @@ from hydra_tui.api.errors import ForbiddenError, HydraError, LoginRequiredError,
 from hydra_tui.config import state_dir
 from hydra_tui.crash import crash_message, write_crash_report
 from hydra_tui.ui.commands import JumpProvider
+from hydra_tui.ui.gc_pause import GcPause
 
 if TYPE_CHECKING:
     from hydra_tui.actions import Action, Actions
@@ -34,6 +35,9 @@ ESCAPE_DELAY = 0.04
 
 #: Seconds the palette's mask may stay up while a command asks the server whether what it opens exists.
 MASK_HOLD = 0.3
+
+#: Seconds between looks at whether a full garbage collection can run unnoticed.
+GC_TICK = 0.25
 
 #: Builds the service layer (client, cache service, login, actions): see `HydraApp(connect=…)`.
 Connect = Callable[[], "tuple[DataService, Auth, Actions]"]
@@ -83,6 +87,8 @@ class HydraApp(App[int]):
         self._mask_timer: Timer | None = None
         self._early_keys: list[events.Key] = []
         self.crash_report: Path | None = None
+        #: Full garbage collections, kept for when the user is idle (ui/gc_pause.py).
+        self.gc_pause = GcPause()
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver, with an Esc that answers within the escape delay on Linux and macOS (ui/driver.py)."""
@@ -205,6 +211,9 @@ class HydraApp(App[int]):
             if jobset:
                 self.open_jobset(project, jobset)
         self.restore_session()
+        # What is alive once the first screen is drawn lives as long as the app: out of every collection from now on.
+        self.call_after_refresh(self.gc_pause.start)
+        self.set_interval(GC_TICK, self.gc_pause.tick, name="gc_pause")
 
     @work(group="auth", exit_on_error=False)
     async def restore_session(self) -> None:
@@ -219,7 +228,13 @@ class HydraApp(App[int]):
         if callable(self._on_theme_change):
             self._on_theme_change(theme)
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.gc_pause.touched()
+        await super().on_event(event)
+
     async def on_unmount(self) -> None:
+        self.gc_pause.stop()
         if self.started:
             await self.service.aclose()
 

@@ -1,0 +1,47 @@
+"""Full garbage collections kept away from keystrokes (ui/gc_pause.py): what the app has alive once started is
+frozen out of them, Python's own full collections are off while it runs, and the timer's freeze what survives."""
+
+from __future__ import annotations
+
+import gc
+
+from hydra_tui.demo.runner import DemoServer
+from hydra_tui.ui.gc_pause import GcPause
+from tests.ui.helpers import make_app, wait_for
+
+
+async def test_the_app_freezes_its_start_up_objects_and_gives_collections_back(demo: DemoServer, clock) -> None:
+    threshold = gc.get_threshold()
+    app = make_app(demo.url, clock)
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app.gc_pause.started)
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[2] > 10**6  # no full collection of Python's own
+    assert not app.gc_pause.started
+    assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == threshold
+
+
+def test_a_full_collection_freezes_its_survivors_and_idle_moments_thaw() -> None:
+    now = [0.0]
+    pause = GcPause(clock=lambda: now[0], idle=1.0)
+    pause.start()
+    try:
+        pause.touched()
+        start = gc.get_freeze_count()
+        kept = [[i] for i in range(start // 2)]  # half as many again: worth a thaw when idle, not before
+        while gc.get_count()[2] < 10:  # Python's own rule for a full collection
+            gc.collect(1)
+        pause.tick()
+        assert (pause.collections, pause.thaws) == (1, 0)
+        assert gc.get_freeze_count() >= start + len(kept)
+        # The user types on: no whole collection until the frozen objects double.
+        pause.tick()
+        assert pause.thaws == 0
+        now[0] += 1.0
+        pause.tick()
+        assert pause.thaws == 1
+        del kept
+    finally:
+        pause.stop()
+    assert gc.get_freeze_count() == 0
