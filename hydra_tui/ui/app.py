@@ -64,6 +64,7 @@ class HydraApp(App[int]):
         actions: Actions | None = None,
         theme: str = "textual-dark",
         on_theme_change: object = None,
+        gc_pause: bool = False,
     ) -> None:
         """Either the `service` itself, or `connect`, which builds it (with login and actions) after the first
         frame: the service layer's imports (pydantic, the models, httpx) cost more than Textual's first frame, and
@@ -87,8 +88,9 @@ class HydraApp(App[int]):
         self._mask_timer: Timer | None = None
         self._early_keys: list[events.Key] = []
         self.crash_report: Path | None = None
-        #: Full garbage collections, kept for when the user is idle (ui/gc_pause.py).
-        self.gc_pause = GcPause()
+        #: Full garbage collections kept away from keystrokes (ui/gc_pause.py): for the app in a terminal of its
+        #: own; in a process that holds much else (a test run) its whole collections would walk all of that.
+        self.gc_pause = GcPause() if gc_pause else None
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver, with an Esc that answers within the escape delay on Linux and macOS (ui/driver.py)."""
@@ -212,8 +214,9 @@ class HydraApp(App[int]):
                 self.open_jobset(project, jobset)
         self.restore_session()
         # What is alive once the first screen is drawn lives as long as the app: out of every collection from now on.
-        self.call_after_refresh(self.gc_pause.start)
-        self.set_interval(GC_TICK, self.gc_pause.tick, name="gc_pause")
+        if self.gc_pause is not None:
+            self.call_after_refresh(self.gc_pause.start)
+            self.set_interval(GC_TICK, self.gc_pause.tick, name="gc_pause")
 
     @work(group="auth", exit_on_error=False)
     async def restore_session(self) -> None:
@@ -229,12 +232,13 @@ class HydraApp(App[int]):
             self._on_theme_change(theme)
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.InputEvent):
+        if isinstance(event, events.InputEvent) and self.gc_pause is not None:
             self.gc_pause.touched()
         await super().on_event(event)
 
     async def on_unmount(self) -> None:
-        self.gc_pause.stop()
+        if self.gc_pause is not None:
+            self.gc_pause.stop()
         if self.started:
             await self.service.aclose()
 

@@ -76,6 +76,7 @@ def run_dashboard(settings: Settings, *, demo: bool, target: str | None) -> int:
             target=target,
             theme=settings.theme,
             on_theme_change=remember_theme,
+            gc_pause=True,
         )
         result = app.run()
         return int(app.return_code or result or 0)

@@ -22,7 +22,7 @@ def run_watch_ui(
     from hydra_tui.ui.screens.watch import WatchScreen
 
     service, auth, actions = build_service(settings)
-    app = HydraApp(service, auth=auth, actions=actions, theme=settings.theme)
+    app = HydraApp(service, auth=auth, actions=actions, theme=settings.theme, gc_pause=True)
     app.first_screen = lambda: WatchScreen(  # type: ignore[method-assign]
         project,
         jobset,

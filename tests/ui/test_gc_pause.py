@@ -13,6 +13,7 @@ from tests.ui.helpers import make_app, wait_for
 async def test_the_app_freezes_its_start_up_objects_and_gives_collections_back(demo: DemoServer, clock) -> None:
     threshold = gc.get_threshold()
     app = make_app(demo.url, clock)
+    app.gc_pause = GcPause()  # as `hydra-tui` and `hydra-tui watch` make it (tests leave it off)
     async with app.run_test() as pilot:
         await wait_for(pilot, lambda: app.gc_pause.started)
         assert gc.get_freeze_count() > 0

@@ -106,6 +106,17 @@ def test_eval_builds_filtered(snap_compare, snapshot_demo: DemoServer, size) -> 
     assert snap_compare(_app(snapshot_demo, "hello:main"), terminal_size=size, run_before=ready)
 
 
+async def _log_box_at_its_end(pilot) -> None:
+    """The build screen's log box is shown, laid out with its lines, and scrolled to its newest (anchored)."""
+    from textual.containers import VerticalScroll
+
+    box = pilot.app.screen.query_one("#logbox", VerticalScroll)
+    text = pilot.app.screen.query_one("#log")
+    await wait_for(pilot, lambda: box.has_class("-shown") and text.size.height > 1)
+    await wait_for(pilot, lambda: box.scroll_y == box.max_scroll_y)
+    await pilot.pause()
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_build_failed(snap_compare, snapshot_demo: DemoServer, size) -> None:
     async def ready(pilot) -> None:
@@ -114,7 +125,7 @@ def test_build_failed(snap_compare, snapshot_demo: DemoServer, size) -> None:
         builds.cursor = next(n for n, i in enumerate(builds.view) if builds.rows.state_at(i) is BuildState.FAILED)
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_ready(pilot.app, BuildScreen))
-        await wait_for(pilot, lambda: pilot.app.screen.query_one("#logbox").has_class("-shown"))
+        await _log_box_at_its_end(pilot)
 
     assert snap_compare(_app(snapshot_demo, "hello:main"), terminal_size=size, run_before=ready)
 
@@ -249,7 +260,7 @@ def test_build_running(snap_compare, snapshot_demo: DemoServer, size) -> None:
     async def ready(pilot) -> None:
         pilot.app.open_build(101587)
         await wait_for(pilot, lambda: screen_ready(pilot.app, BuildScreen) and pilot.app.screen.steps is not None)
-        await wait_for(pilot, lambda: pilot.app.screen.query_one("#logbox").has_class("-shown"))
+        await _log_box_at_its_end(pilot)
 
     assert snap_compare(_app(snapshot_demo), terminal_size=size, run_before=ready)
 
@@ -272,7 +283,7 @@ def test_read_only_status_line(snap_compare, snapshot_demo: DemoServer) -> None:
     async def ready(pilot) -> None:
         pilot.app.open_build(101586)
         await wait_for(pilot, lambda: screen_ready(pilot.app, BuildScreen) and pilot.app.screen.steps is not None)
-        await wait_for(pilot, lambda: pilot.app.screen.query_one("#logbox").has_class("-shown"))
+        await _log_box_at_its_end(pilot)
 
     app = make_app(SHOWN_URL, FrozenClock(T0), transport=PortMap(SHOWN_PORT, snapshot_demo.port), read_only=True)
     assert snap_compare(app, terminal_size=(80, 24), run_before=ready)
