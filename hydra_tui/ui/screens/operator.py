@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from hydra_tui.api.operator import Machine, OperatorView, RunnerStatus, assemble
 from hydra_tui.api.timefmt import ago, duration
@@ -32,7 +32,6 @@ from hydra_tui.operator_cli import (
 )
 from hydra_tui.ui.screens.base import FilterBox, HydraScreen, Message, Place
 from hydra_tui.ui.text import safe
-from hydra_tui.ui.widgets.footer import KeyFooter
 from hydra_tui.ui.widgets.live_table import LiveTable
 from hydra_tui.ui.widgets.status_line import StatusLine
 
@@ -222,7 +221,7 @@ class OperatorScreen(HydraScreen):
                     id=f"{part}-table",
                 )
         yield StatusLine()
-        yield KeyFooter()
+        yield Footer()
 
     @property
     def wide(self) -> bool:
@@ -252,7 +251,6 @@ class OperatorScreen(HydraScreen):
     def _mark_current(self) -> None:
         for part in PARTS:
             self.query_one(f"#{part}").set_class(part == self.part, "-current")
-        self.refresh_bindings()
 
     def table(self, part: str | None = None) -> LiveTable:
         return self.query_one(f"#{part or self.part}-table", LiveTable)
@@ -496,5 +494,5 @@ class OperatorScreen(HydraScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "log":
-            return self.part == "running"  # only running builds have a log to follow: elsewhere the key goes
+            return self.part == "running" or None
         return super().check_action(action, parameters)

@@ -81,11 +81,18 @@ class LogView(ScrollView, can_focus=True):
         self._resize()
         if self.follow:
             self.scroll_end(animate=False, immediate=True)
+            # Lines wider than the view bring a horizontal scrollbar once laid out, one row less to show: the end
+            # is looked for again then, or the last line would hide under it.
+            self.call_after_refresh(self._keep_end)
         elif keep_from_end:
             self.scroll_to(y=max(0, self.total_rows - from_end), animate=False, immediate=True)
         if old is not source:
             old.close()
         self.refresh()
+
+    def _keep_end(self) -> None:
+        if self.follow:
+            self.scroll_end(animate=False, immediate=True)
 
     @property
     def total_rows(self) -> int:
