@@ -105,16 +105,3 @@ async def test_one_label_width_on_every_build(demo: DemoServer, clock, width: in
             starts.add(len(line) - len(line[line.index("job") + 3 :].lstrip()))
             app.pop_screen()
         assert len(starts) == 1 and starts.pop() == 1 + 12 + 1  # padding, the label column, its gap
-
-
-async def test_a_running_builds_log_box_shows_its_newest_lines_at_80x24(demo: DemoServer, clock) -> None:
-    """The box is shorter than the lines it holds at 80x24: it shows their end, not their start."""
-    from textual.containers import VerticalScroll
-
-    app = make_app(demo.url, clock)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_build(app, pilot, RUNNING)
-        box = screen.query_one("#logbox", VerticalScroll)
-        await wait_for(pilot, lambda: box.has_class("-shown") and box.max_scroll_y > 0)
-        await wait_for(pilot, lambda: box.scroll_y == box.max_scroll_y)
-        assert box.is_anchored

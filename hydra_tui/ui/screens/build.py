@@ -342,8 +342,7 @@ class BuildScreen(HydraScreen):
             live = "live, " if self.running else ""
             box.border_title = f"End of the log ({live}last {LOG_TAIL} lines)"
             log.update(Text("\n").join(to_text(line) for line in entry.value[-LOG_TAIL:]))
-            if not box.is_anchored:
-                box.anchor()  # the newest lines stay in view as the box is laid out and the log grows
+            self.call_after_refresh(box.scroll_end, animate=False)
         elif entry.error is not None:
             box.add_class("-shown")
             log.update(Text(f"The log cannot be shown: {entry.error}", style="yellow"))
