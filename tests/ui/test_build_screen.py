@@ -105,3 +105,19 @@ async def test_one_label_width_on_every_build(demo: DemoServer, clock, width: in
             starts.add(len(line) - len(line[line.index("job") + 3 :].lstrip()))
             app.pop_screen()
         assert len(starts) == 1 and starts.pop() == 1 + 12 + 1  # padding, the label column, its gap
+
+
+async def test_a_running_builds_log_box_keeps_its_newest_lines_in_view_when_the_terminal_shrinks(
+    demo: DemoServer, clock
+) -> None:
+    """At 120x40 the box holds all its lines; shrunk to 80x24 it is shorter than they are and shows their end."""
+    from textual.containers import VerticalScroll
+
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_build(app, pilot, RUNNING)
+        box = screen.query_one("#logbox", VerticalScroll)
+        await wait_for(pilot, lambda: box.has_class("-shown") and screen.query_one("#log").size.height > 1)
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: box.max_scroll_y > 0)
+        await wait_for(pilot, lambda: box.scroll_y == box.max_scroll_y)

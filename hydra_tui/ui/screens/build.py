@@ -9,6 +9,7 @@ import time
 
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -67,6 +68,17 @@ def _outputs(step: Step) -> str:
     return ", ".join(names)
 
 
+class LogTail(Static):
+    """The last lines of the log, in a box shorter than they are at 80x24: each time they are laid out at a new
+    height (more lines, a resized box) the box shows their end. Scrolling the box after the end was shown happens
+    only on a size change, once laid out (a scroll asked for after a refresh used the height before the new
+    lines)."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        if isinstance(self.parent, VerticalScroll):
+            self.parent.scroll_end(animate=False, immediate=True)
+
+
 class BuildScreen(HydraScreen):
     TITLE_TEXT = "build"
     AUTO_FOCUS = "#body"
@@ -110,7 +122,7 @@ class BuildScreen(HydraScreen):
             yield Static(id="details")
         yield ListTable(id="steps", cursor_type="row")
         with VerticalScroll(id="logbox"):
-            yield Static(id="log")
+            yield LogTail(id="log")
         yield StatusLine()
         yield KeyFooter()
 
