@@ -157,21 +157,3 @@ async def test_root_causes_scan_shows_progress_and_stops(demo: DemoServer, clock
         await wait_for(pilot, lambda: causes.query_one("#progress-row").has_class("-done"))
         assert causes.stopped and causes.progress.done < causes.progress.total
         assert "stopped after" in visible_text(causes.query_one("#head"))
-
-
-def test_the_joined_name_scan_finds_what_one_test_a_row_finds() -> None:
-    """The filter's C-speed scan (few matches) and its per-row test (many) agree with the plain definition, on
-    names that repeat the needle, sit at either end, or are empty; and a change of names is seen at the next scan."""
-    import random
-
-    from hydra_tui.ui.widgets.build_list import JoinedNames
-
-    rng = random.Random(7)
-    names = ["".join(rng.choice("pyton3-._") for _ in range(rng.randrange(0, 12))) for _ in range(5000)]
-    names += ["", "py", "pypy", "xpy", "pyx", "p"]
-    joined = JoinedNames()
-    for needle in ("py", "pyt", "python3", "yp", "p", "-.", "zz", "3"):
-        assert joined.rows_containing(names, needle) == [i for i, n in enumerate(names) if needle in n], needle
-    names[0] = "zz-python3-zz"
-    joined.valid = False  # what BuildList does when the names change
-    assert joined.rows_containing(names, "zz") == [0]
