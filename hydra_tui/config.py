@@ -60,6 +60,11 @@ def redact_url(url: str) -> str:
     return re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", r"\1***@", url)
 
 
+def server_name(url: str) -> str:
+    """The server as the screens name it: its URL without the scheme or a trailing slash."""
+    return url.rstrip("/").split("://", 1)[-1]
+
+
 def _has_credentials(url: str) -> bool:
     return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/]*@", url))
 

@@ -18,7 +18,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from hydra_tui.api.errors import ForbiddenError, HydraError, LoginRequiredError, NotFoundError
-from hydra_tui.config import state_dir
+from hydra_tui.config import server_name, state_dir
 from hydra_tui.crash import crash_message, write_crash_report
 from hydra_tui.ui.commands import JumpProvider
 from hydra_tui.ui.gc_pause import GcPause
@@ -164,7 +164,7 @@ class HydraApp(App[int]):
 
         self.service = service
         self.started = True
-        self.server = service.client.base_url.split("://", 1)[-1]
+        self.server = server_name(service.client.base_url)
         self.auth = auth or Auth(service.client, Profile(url=service.client.base_url), None)
         self.actions = actions or Actions(service, self.auth)
 
@@ -277,9 +277,11 @@ class HydraApp(App[int]):
         entry = await self.service.get(*key)
         if isinstance(entry.error, NotFoundError) and not entry.has_value:
             self.service.cache.entries.pop(key, None)
-            host = self.service.client.base_url.split("://", 1)[-1]
             self.notify(
-                f"There is no evaluation {eval_id} on {host}.", title="Not found", severity="warning", markup=False
+                f"There is no evaluation {eval_id} on {self.server}.",
+                title="Not found",
+                severity="warning",
+                markup=False,
             )
             return
         self.push_screen(EvalBuildsScreen(eval_id))
@@ -303,8 +305,9 @@ class HydraApp(App[int]):
         entry = await self.service.get("build", build_id)
         if isinstance(entry.error, NotFoundError) and not entry.has_value:
             self.service.cache.entries.pop(("build", build_id), None)
-            host = self.service.client.base_url.split("://", 1)[-1]
-            self.notify(f"There is no build {build_id} on {host}.", title="Not found", severity="warning", markup=False)
+            self.notify(
+                f"There is no build {build_id} on {self.server}.", title="Not found", severity="warning", markup=False
+            )
             return
         self.push_screen(BuildScreen(build_id))  # other errors: the screen says what is wrong and retries
 

@@ -10,7 +10,7 @@ import sys
 from functools import partial
 from typing import TYPE_CHECKING
 
-from hydra_tui.config import Settings, save_theme, state_dir
+from hydra_tui.config import Settings, save_theme, server_name, state_dir
 from hydra_tui.crash import crash_message, write_crash_report
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def run_dashboard(settings: Settings, *, demo: bool, target: str | None) -> int:
 
         app = HydraApp(
             connect=partial(build_service, settings, limits=limits, demo=demo),
-            server=settings.profile.url.rstrip("/").split("://", 1)[-1],
+            server=server_name(settings.profile.url),
             target=target,
             theme=settings.theme,
             on_theme_change=remember_theme,

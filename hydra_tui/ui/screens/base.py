@@ -115,7 +115,7 @@ class HydraScreen(Screen[None]):
                 if there.eval_id is not None and same and (here.evals is None or there.eval_id in here.evals):
                     eval_id = there.eval_id
                     break
-        crumbs: list[Crumb] = [self.service.client.base_url.split("://", 1)[-1]]
+        crumbs: list[Crumb] = [self.hydra_app.server]
         if here.project:
             crumbs.append(here.project)
             if here.jobset:

@@ -76,8 +76,10 @@ class KeyFooter(Footer):
             keys.append((binding, enabled, tooltip))
         return compact, keys, palette
 
-    def _signature(self) -> tuple[object, ...]:
-        compact, keys, palette = self._layout()
+    def _signature(
+        self, layout: tuple[bool, list[tuple[Binding, bool, str]], tuple[Binding, bool] | None]
+    ) -> tuple[object, ...]:
+        compact, keys, palette = layout
         shown = tuple((b.key, b.action, b.description, enabled, tip) for b, enabled, tip in keys)
         return (self.size.width or self.app.size.width, compact, shown, palette and (palette[0].key, palette[1]))
 
@@ -87,15 +89,16 @@ class KeyFooter(Footer):
         would look different is made anew."""
         if not self.is_attached or self._pruning:
             return
-        if self._bindings_ready and self._signature() == self._drawn:
+        if self._bindings_ready and self._signature(self._layout()) == self._drawn:
             return
         await super().recompose()
 
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
             return
-        self._drawn = self._signature()
-        compact, keys, palette = self._layout()
+        layout = self._layout()
+        self._drawn = self._signature(layout)
+        compact, keys, palette = layout
         self._laid_out_for = self.size.width or self.app.size.width
         self.set_reactive(Footer.compact, compact)
         self.set_class(compact, "-compact")

@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from hydra_tui.api.errors import NotFoundError
 from hydra_tui.api.timefmt import ago
+from hydra_tui.config import server_name
 from hydra_tui.logs.sanitize import plain
 
 
@@ -43,7 +44,7 @@ class StatusLine(Static):
         cache = service.cache
         now = service.clock.now()
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(service.client.base_url.split("://", 1)[-1], style="bold")
+        text.append(server_name(service.client.base_url), style="bold")
         text.append("  ")
         if not getattr(service.client, "verify", True):
             text.append("⚠ TLS not verified", style="red bold")
