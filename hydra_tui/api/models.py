@@ -287,7 +287,11 @@ class EvalDetail(BaseModel):
         builds = data.get("builds") or []
         if not isinstance(builds, list):
             raise ValueError("an evaluation's builds must be a list")
-        ids = array("q", (n for n in (to_int_or_none(v) for v in builds) if n is not None))
+        try:
+            # Plain integers, as Hydra sends them: read in C (250,000 of them one by one took 0.1 s of the loop).
+            ids = array("q", builds)
+        except (TypeError, OverflowError):
+            ids = array("q", (n for n in (to_int_or_none(v) for v in builds) if n is not None))
         ids = array("q", sorted(ids))
         return cls(eval=JobsetEval.model_validate(data), build_ids=ids)
 

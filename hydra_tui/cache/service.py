@@ -52,9 +52,13 @@ def _jobsets_pace(value: Any) -> float:
 
 
 def _rows_pace(value: Any) -> float:
+    """An evaluation's builds never change, only their states: listed whole, they are asked again while some
+    wait; listed by id alone (nixpkgs), asking again brings the same ids (rows in view get their details by id)."""
     if not isinstance(value, BuildRows):
         return 30
-    return 10 if Counts.of_states(value.counts()).queued or value.partial else 120
+    if value.partial:
+        return 300
+    return 10 if Counts.of_states(value.counts()).queued else 120
 
 
 def _compare_pace(value: Any) -> float:

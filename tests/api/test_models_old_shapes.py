@@ -148,3 +148,16 @@ def test_changed_inputs() -> None:
     )
     assert b.changed_inputs(a) == ["src"]
     assert a.changed_inputs(None) == ["n", "src"]
+
+
+@pytest.mark.parametrize(
+    ("builds", "ids"),
+    [
+        ([30, 10, 20], [10, 20, 30]),  # plain integers, the usual shape, read in one go
+        ([30, "10", 20.0, None, "x", 2**70], [10, 20, 30]),  # anything else, one by one: what is not an id goes
+        ([], []),
+    ],
+)
+def test_eval_member_ids_sorted_whatever_their_shape(builds, ids) -> None:
+    detail = models.EvalDetail.from_json({"id": 5, "builds": builds})
+    assert list(detail.build_ids) == ids

@@ -171,6 +171,10 @@ def test_adaptive_paces() -> None:
     finished = BuildRows([1])
     finished.set(1, job="a", system="x", state=BuildState.SUCCEEDED, starttime=1, stoptime=2)
     assert _rows_pace(rows) < _rows_pace(finished)
+    # Listed by id alone, asking again brings the same ids: an evaluation's builds never change.
+    ids_only = BuildRows([1, 2])
+    ids_only.partial = True
+    assert _rows_pace(ids_only) >= 300
 
 
 async def test_partial_rows_fill_on_demand(client: HydraClient) -> None:

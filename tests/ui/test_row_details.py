@@ -141,6 +141,30 @@ async def test_the_filter_finds_jobs_that_arrived_after_it_was_indexed(demo: Dem
         assert last in builds.view and all(job in builds.rows.jobs[i] for i in builds.view)
 
 
+async def test_a_filter_follows_details_arriving_without_scanning_every_row(demo: DemoServer, clock) -> None:
+    app = make_app(demo.url, clock, target="nixpkgs:trunk")
+    async with app.run_test(size=(100, 30)) as pilot:
+        builds = await open_big_eval(app, pilot)
+        await wait_for(pilot, lambda: all_known(builds))
+        app.screen.apply_filter("LINUX")
+        matches = builds._last_matches
+        assert matches is not None and list(builds.view) == matches
+        # The details of rows far from the screen arrive while the filter stands.
+        rows = builds.rows
+        far = [rows.ids[i] for i in range(len(rows) - 40, len(rows)) if not rows.known_at(i)]
+        assert far
+        await app.service.fill_rows(app.screen.eval_id, far)
+        await wait_for(pilot, lambda: all(builds.rows.known_at(builds.rows.position(i)) for i in far))
+        # The matches were brought up to date row by row (the same list), and are what a whole scan gives.
+        assert builds._last_matches is matches
+        expected = [i for i, job in enumerate(builds.rows.jobs) if "linux" in job.lower()]
+        assert list(builds.view) == expected
+        assert any(builds.rows.ids[i] in far for i in builds.view)
+        # One more character narrows them, as a scan would.
+        app.screen.apply_filter("LINUXx")
+        assert list(builds.view) == [i for i in expected if "linuxx" in builds.rows.jobs[i].lower()]
+
+
 async def test_the_newest_rows_come_from_one_latestbuilds_request(demo: DemoServer, clock) -> None:
     app = make_app(demo.url, clock, target="nixpkgs:trunk")
     async with app.run_test(size=(100, 30)) as pilot:

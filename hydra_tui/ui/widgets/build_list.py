@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -35,6 +36,8 @@ STATUS_WIDTH = 10
 SYSTEM_WIDTH = 16
 TIME_WIDTH = 9
 MIN_JOB = 24
+#: More rows changed at once than this (a comparison filling them in bulk): the filter scans every row again.
+MAX_PATCHED = 2000
 #: The header's name of each sort order's column.
 SORTED_COLUMN = {"job": "job", "status": "status", "duration": "time"}
 
@@ -45,6 +48,11 @@ def _cell(key: str, text: str, width: int) -> str:
     if len(text) > room:
         text = text[: max(0, room - 1)] + "…"
     return text.rjust(room) + " " if key == "time" else text.ljust(width)
+
+
+def _holds(sorted_ints: list[int], value: int) -> bool:
+    k = bisect_left(sorted_ints, value)
+    return k < len(sorted_ints) and sorted_ints[k] == value
 
 
 def category_rows(builds: Iterable[ComparedBuild]) -> BuildRows:
@@ -129,18 +137,11 @@ class BuildList(ScrollView, can_focus=True):
         # None stands for every row in id order, the common case, which then costs no list of 250,000 ints.
         indices: list[int] | None = None
         if needle:
-            lower = self._lower
-            # Typing one more character only narrows the previous matches.
-            if self._last_matches is not None and self._last_needle and self._last_needle in needle:
-                candidates: range | list[int] = self._last_matches
-            else:
-                candidates = range(n)
-            indices = [i for i in candidates if needle in lower[i]]
+            indices = self._matches(needle)
             if needle.isdigit():
                 pos = rows.position(int(needle))
-                if pos is not None and pos not in indices:
-                    indices.insert(0, pos)
-            self._last_needle, self._last_matches = needle, indices
+                if pos is not None and not _holds(indices, pos):
+                    indices = [pos, *indices]  # the build of that id first
         else:
             self._last_needle, self._last_matches = "", None
         if self.states is not None:
@@ -170,21 +171,48 @@ class BuildList(ScrollView, can_focus=True):
         self.refresh()
         self._ask_details()
 
+    def _matches(self, needle: str) -> list[int]:
+        """The positions whose job contains `needle` (lower-cased), in order. The same needle again costs nothing,
+        and typing one more character only narrows the previous matches."""
+        if needle == self._last_needle and self._last_matches is not None:
+            return self._last_matches
+        lower = self._lower
+        if self._last_matches is not None and self._last_needle and self._last_needle in needle:
+            candidates: range | list[int] = self._last_matches
+        else:
+            candidates = range(len(lower))
+        matches = [i for i in candidates if needle in lower[i]]
+        self._last_needle, self._last_matches = needle, matches
+        return matches
+
     def _sync_index(self, rows: BuildRows) -> None:
         """Bring the lower-cased job names up to date with `rows`: only the rows whose job changed when `rows`
-        descends from the rows indexed before (details arriving), every row otherwise."""
+        descends from the rows indexed before (details arriving), every row otherwise. The last filter's matches
+        follow the changed rows, so that details arriving while a filter is typed cost no scan of every row."""
         if self._lower_of is rows:
             return
         changed = rows.jobs_changed_since(self._lower_mark) if self._lower_ids is rows.ids else None
-        if changed is None:
-            self._lower = [job.lower() for job in rows.jobs]
+        if changed is None or len(changed) > MAX_PATCHED:
+            if changed is None:
+                self._lower = [job.lower() for job in rows.jobs]
+            else:
+                lower, jobs = self._lower, rows.jobs
+                for i in changed:
+                    lower[i] = jobs[i].lower()
             self._last_needle, self._last_matches = "", None
         elif changed:
             lower, jobs = self._lower, rows.jobs
+            matches, needle = self._last_matches, self._last_needle
             for i in changed:
                 lower[i] = jobs[i].lower()
-            # The matches of the last filter may have changed with these jobs: the next keystroke scans again.
-            self._last_needle, self._last_matches = "", None
+                if matches is not None:
+                    k = bisect_left(matches, i)
+                    held = k < len(matches) and matches[k] == i
+                    if needle in lower[i]:
+                        if not held:
+                            matches.insert(k, i)
+                    elif held:
+                        del matches[k]
         self._lower_of = rows
         self._lower_ids = rows.ids
         self._lower_mark = rows.job_mark()
