@@ -294,3 +294,29 @@ async def test_the_palettes_mask_waits_for_the_server_then_a_toast_ends_it(demo:
         await wait_for(pilot, lambda: app._batch_count == 0, timeout=5)
         assert any("There is no build 987654321" in n.message for n in app._notifications)
         assert isinstance(app.screen, ProjectsScreen)
+
+
+async def test_a_screen_opened_new_is_styled_once_not_again_as_it_resumes(demo: DemoServer, clock, monkeypatch) -> None:
+    """Textual restyles every widget of a screen it pushes, though a new screen was styled as it mounted: ~10 ms
+    before the first frame of a build's screen (issue 14). Its snapshots show it styled all the same."""
+    from textual.dom import DOMNode
+
+    from hydra_tui.ui.screens.build import BuildScreen
+
+    restyled: list[DOMNode] = []
+    real = DOMNode.update_node_styles
+
+    def spy(self: DOMNode, animate: bool = True) -> None:
+        restyled.append(self)
+        real(self, animate)
+
+    monkeypatch.setattr(DOMNode, "update_node_styles", spy)
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: screen_ready(app, ProjectsScreen))
+        build_id = (await app.service.client.latest_builds(1))[0].id
+        await app.service.get("build", build_id)
+        app.open_build(build_id)
+        await wait_for(pilot, lambda: screen_ready(app, BuildScreen) and app.screen.build is not None)
+        await pilot.pause()
+        assert not any(isinstance(node, BuildScreen) for node in restyled)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.css.query import NoMatches
@@ -83,6 +84,7 @@ class HydraScreen(Screen[None]):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._subscriptions: list[Subscription] = []
+        self._resumed = False
 
     # --- where am I: the title line ------------------------------------------------------------------
 
@@ -203,7 +205,12 @@ class HydraScreen(Screen[None]):
         for sub in self._subscriptions:
             sub.pause()
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume | None = None) -> None:
+        if event is not None and not self._resumed:
+            # Textual restyles every widget of a screen it pushes (~10 ms for a build's screen, before its first
+            # frame); a screen pushed new was styled as it mounted. Later resumes restyle as Textual decides.
+            self._resumed = True
+            event.refresh_styles = False
         for sub in self._subscriptions:
             sub.resume()
         self.show_title()
