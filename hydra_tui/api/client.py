@@ -95,17 +95,35 @@ def _seg(value: str | int) -> str:
     return quote(str(value), safe="")
 
 
-_BUILD_ARRAY = re.compile(rb'"builds"\s*:\s*\[([0-9,\s]*)\]')
+_BUILDS_KEY = b'"builds"'
+_TO_ARRAY = re.compile(rb"\s*:\s*\[")
+_ID_BYTES = b"0123456789, \t\n\r\x0b\x0c"
 
 
 def drop_build_arrays(body: bytes) -> bytes:
-    """Replace every `"builds": [ids…]` with `"nrbuilds": N` in a JSON document, without parsing the ids."""
-
-    def count(match: re.Match[bytes]) -> bytes:
-        ids = match.group(1).strip()
-        return b'"nrbuilds": %d' % (ids.count(b",") + 1 if ids else 0)
-
-    return _BUILD_ARRAY.sub(count, body)
+    """Replace every `"builds": [ids…]` (digits, commas and spaces) with `"nrbuilds": N` in a JSON document,
+    without parsing the ids. The arrays are found and checked with bytes methods, in C: a regular expression
+    took 25-35 ms on a 7.5 MB page (~200 ms on the ~50 MB of nixpkgs' evaluations on hydra.nixos.org)."""
+    parts: list[bytes] = []
+    done = start = 0
+    while (key := body.find(_BUILDS_KEY, start)) >= 0:
+        start = key + 1
+        head = _TO_ARRAY.match(body, key + len(_BUILDS_KEY))
+        if head is None:
+            continue
+        end = body.find(b"]", head.end())
+        if end < 0:
+            break
+        ids = body[head.end() : end]
+        if ids.translate(None, _ID_BYTES):
+            continue  # not an array of ids
+        ids = ids.strip()
+        parts += [body[done:key], b'"nrbuilds": %d' % (ids.count(b",") + 1 if ids else 0)]
+        done = start = end + 1
+    if not parts:
+        return body
+    parts.append(body[done:])
+    return b"".join(parts)
 
 
 def origin(url: str | httpx.URL) -> tuple[str, str, int]:
@@ -565,7 +583,10 @@ class HydraClient:
         path = f"/jobset/{_seg(project)}/{_seg(jobset)}/evals"
         response = await self.request("GET", path, params={"page": page} if page > 1 else None)
         if _looks_like_json(response):
-            response._content = drop_build_arrays(response.content)
+            body = response.content
+            # In a thread when large: the loop then waits at most one array's scan at a time, not the whole page.
+            big = len(body) > PARSE_IN_THREAD
+            response._content = await asyncio.to_thread(drop_build_arrays, body) if big else drop_build_arrays(body)
         return self._model(EvalsPage, self._json(response), path)
 
     async def latest_eval(self, project: str, jobset: str) -> EvalDetail:

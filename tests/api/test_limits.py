@@ -7,6 +7,8 @@ import random
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hydra_tui.api import errors
 from hydra_tui.api.client import HydraClient
@@ -216,6 +218,25 @@ def test_drop_build_arrays() -> None:
     from hydra_tui.api.client import drop_build_arrays
 
     assert drop_build_arrays(b'{"builds": [], "x": {"builds":[1, 2 ,3]}}') == b'{"nrbuilds": 0, "x": {"nrbuilds": 3}}'
+
+
+_TOKENS = [b'"builds"', b" ", b"\n", b":", b"[", b"]", b",", b"7", b"42", b"x", b"{", b"}", b'"', b'"nrbuilds"']
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_TOKENS), max_size=40))
+def test_drop_build_arrays_does_what_its_pattern_says(tokens: list[bytes]) -> None:
+    """The same as the regular expression it replaced, on any mix of the bytes that matter to it."""
+    import re
+
+    from hydra_tui.api.client import drop_build_arrays
+
+    def count(match: re.Match[bytes]) -> bytes:
+        ids = match.group(1).strip()
+        return b'"nrbuilds": %d' % (ids.count(b",") + 1 if ids else 0)
+
+    body = b"".join(tokens)
+    assert drop_build_arrays(body) == re.sub(rb'"builds"\s*:\s*\[([0-9,\s]*)\]', count, body)
 
 
 async def test_polls_and_background_work_leave_tokens_spare() -> None:
