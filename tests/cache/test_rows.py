@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from hydra_tui.api.client import HydraClient
-from hydra_tui.api.comparison import ComparedBuild
+from hydra_tui.api.comparison import Change, ComparedBuild, Comparison
 from hydra_tui.api.errors import UnreachableError
 from hydra_tui.api.models import Build
 from hydra_tui.api.rows import BuildRows
@@ -189,6 +189,31 @@ async def test_fill_rows_from_a_comparison(service: DataService, monkeypatch: py
         p = rows.position(c.id)
         assert (rows.jobs[p], rows.system_names[rows._systems[p]], rows.state_at(p)) == (c.job, c.system, c.state)
     assert service.fill_rows_from(eval_id, compared) == 0  # nothing new
+
+
+async def test_a_comparison_is_written_into_the_rows_once(
+    service: DataService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A screen opened again on a nixpkgs evaluation, or a poll bringing the same answer, costs no second pass over
+    the comparison's rows (60-80 ms for nixpkgs), but a new answer is written in."""
+    eval_id, whole = await small_eval_as_partial(service, monkeypatch)
+    compared = [
+        ComparedBuild(whole.ids[i], whole.jobs[i], whole.system_names[whole._systems[i]], whole.state_at(i))
+        for i in range(5)
+    ]
+    first = Comparison.empty(eval_id, None)
+    first.categories[Change.NEW].builds.extend(compared[:3])
+    applied: list[int] = []
+    real = service._apply
+    monkeypatch.setattr(service, "_apply", lambda e, builds: applied.append(len(builds)) or real(e, builds))
+    assert service.fill_rows_from_comparison(eval_id, first) == 3
+    assert service.fill_rows_from_comparison(eval_id, first) == 0
+    assert applied == [3]
+    second = Comparison.empty(eval_id, None)
+    second.categories[Change.NEW].builds.extend(compared)
+    assert service.fill_rows_from_comparison(eval_id, second) == 2
+    assert applied == [3, 5]
+    assert rows_of(service, eval_id).unknown == len(whole) - 5
 
 
 async def test_a_row_that_failed_is_fetched_again_when_it_comes_back_into_view(service: DataService) -> None:

@@ -120,8 +120,6 @@ class EvalBuildsScreen(HydraScreen):
         self._base_sub: Subscription | None = None
         self._other_sub: Subscription | None = None
         self._other_id: int | None = None
-        self._filled: list[Comparison] = []
-        self._filled_for: object = None
         self._cursors: dict[Change | None, int | None] = {}
         self._view_rows: dict[Change | None, tuple[Comparison, BuildRows]] = {}
         self._merged: tuple[object, object, Comparison] | None = None
@@ -276,12 +274,9 @@ class EvalBuildsScreen(HydraScreen):
         rows = self._rows
         if rows is None or not rows.partial:
             return
-        if self._filled_for is not rows.ids:
-            self._filled_for, self._filled = rows.ids, []
         for comparison in (self._base, self._whole, self._found):
-            if comparison is not None and not any(comparison is c for c in self._filled):
-                self._filled.append(comparison)
-                self.service.fill_rows_from(self.eval_id, [b for c in comparison.categories.values() for b in c.builds])
+            if comparison is not None:
+                self.service.fill_rows_from_comparison(self.eval_id, comparison)
 
     # --- the view --------------------------------------------------------------------------------
 
