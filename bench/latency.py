@@ -231,7 +231,7 @@ def measure(url: str, runs: int, think: float) -> dict[str, list[float]]:
             term.press(ENTER, has("All builds 250,000"), timeout=120)
             term.press(b"0", has("BUILD"))
             term.wait(lambda text: "acme" in text, timeout=120)  # the first rows' details
-            term.press(b"/", lambda text: True)  # the next frame
+            term.press(b"/", has("filter loaded rows"))  # the filter box, with its placeholder
             typed = ""
             for char in "python3Pac":
                 typed += char

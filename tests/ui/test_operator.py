@@ -122,6 +122,16 @@ async def test_running_time_ticks(demo: DemoServer, clock: FrozenClock) -> None:
         clock.advance(75)
         screen.tick()
         assert running.values[key][5].plain == "≥1m 15s"
+        # The column grows for a wider time; a time as wide is written without working the widths out again.
+        column = running._columns[5][1]
+        await pilot.pause()
+        assert running.get_cell(key, column).plain == "≥1m 15s"
+        assert running.columns[column].content_width >= len("≥1m 15s")
+        clock.advance(1)
+        screen.tick()
+        assert not running._updated_cells
+        await pilot.pause()
+        assert running.get_cell(key, column).plain == "≥1m 16s"
 
 
 async def test_enter_opens_build_l_opens_log_machine_details(demo: DemoServer, clock: FrozenClock) -> None:

@@ -50,8 +50,11 @@ class LiveTable(DataTable[Text]):
         shown = cell.copy()
         if style:
             shown.stylize(style)
+        column = self._columns[index][1]
+        # Widths are worked out again only for a cell wider than its column (a ticking time mostly is not).
+        wider = column not in self.columns or shown.cell_len > self.columns[column].content_width
         with contextlib.suppress(CellDoesNotExist, RowDoesNotExist):
-            self.update_cell(key, self._columns[index][1], shown, update_width=True)
+            self.update_cell(key, column, shown, update_width=wider)
 
     def sync(self, rows: Mapping[str, list[Text]], now: float, *, flash: bool = True) -> int:
         """Bring the table to `rows`; returns how many rows changed (added, updated or gone). Without `flash`
