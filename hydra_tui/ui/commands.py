@@ -1,6 +1,7 @@
-"""The command palette (ctrl+p): jump to a project, a jobset, a job ("job NAME"), an evaluation or build id, a job
-found by the server's search, a pasted Hydra URL (…/build/N, …/eval/N, …/jobset/P/J, …/job/P/J/NAME, …/project/P),
-or the operator's view ("queue", "running", "machines", "status")."""
+"""The command palette (ctrl+p): jump to a project, a jobset, a job ("job NAME"), an evaluation seen here, an
+evaluation or build id ("1044", "eval 1044", "build 5"), a job found by the server's search, a pasted Hydra URL
+(…/build/N, …/eval/N, …/jobset/P/J, …/job/P/J/NAME, …/project/P; one of another server says so), or the operator's
+view ("queue", "running", "machines", "status")."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ SEARCHABLE = re.compile(r"[a-zA-Z0-9_\-/.]{3,}")
 #: How long typing must pause before the server is asked (each keystroke would be a search otherwise).
 SEARCH_PAUSE = 0.3
 SEARCH_LIMIT = 10
+#: The newest evaluations of each jobset read here that the palette offers by name.
+EVALS_OFFERED = 10
 
 
 def highlight(name: str, query: str) -> Content:
@@ -90,6 +93,28 @@ def read_link(text: str) -> Link | None:
     return None
 
 
+def other_host(text: str, server_url: str) -> str | None:
+    """The server a pasted URL names (`https://host:port`, never its password) when it is not this one, else None."""
+    if "://" not in text:
+        return None
+    theirs, ours = urlsplit(text.strip()), urlsplit(server_url)
+    try:
+        same = (theirs.hostname or "").lower() == (ours.hostname or "").lower() and (
+            theirs.port or _PORTS.get(theirs.scheme.lower())
+        ) == (ours.port or _PORTS.get(ours.scheme.lower()))
+    except ValueError:  # a port that is not a number
+        same = False
+    if same:
+        return None
+    host = plain(theirs.netloc.rsplit("@", 1)[-1])  # never a password
+    return f"{theirs.scheme.lower()}://{host}" if host else "another server"
+
+
+_PORTS = {"http": 80, "https": 443}
+#: The words that say which kind of id a number is ("eval 1044", "build 5").
+ID_WORDS = {"build": "build", "b": "build", "eval": "eval", "evaluation": "eval", "e": "eval"}
+
+
 def open_link(app: HydraApp, link: Link) -> None:
     if link.kind == "build":
         app.open_build(link.build_id)
@@ -122,7 +147,42 @@ class JumpProvider(Provider):
                     targets.append(
                         (f"jobset {j.project}:{j.name}", "Open the jobset", partial(app.open_jobset, j.project, j.name))
                     )
+        for (project, jobset), evals in self._known_evals().items():
+            for eval_id in evals[:EVALS_OFFERED]:
+                callback = partial(app.open_eval, eval_id, project, jobset)
+                targets.append((f"evaluation {eval_id} {project}:{jobset}", "Open the evaluation", callback))
         return targets
+
+    def _known_evals(self) -> dict[tuple[str, str], list[int]]:
+        """The evaluations of each jobset whose list was read here, newest first."""
+        app: HydraApp = self.app  # type: ignore[assignment]
+        known: dict[tuple[str, str], list[int]] = {}
+        for key, entry in list(app.service.cache.entries.items()):
+            if key[0] == "evals" and entry.has_value and len(key) >= 3:
+                ids = known.setdefault((str(key[1]), str(key[2])), [])
+                ids.extend(e.id for e in entry.value.evals if e.id not in ids)
+        for ids in known.values():
+            ids.sort(reverse=True)
+        return known
+
+    def _id_hits(self, n: int, kind: str | None) -> list[Hit]:
+        """Build `n` and evaluation `n`: the one the word names alone, else both, the likelier first (an id the
+        cache knows as an evaluation, or no larger than the evaluations seen, is one)."""
+        app: HydraApp = self.app  # type: ignore[assignment]
+        if kind is None:
+            evals = [i for ids in self._known_evals().values() for i in ids]
+            cached = app.service.cache.peek(("build", n))
+            known_build = cached is not None and cached.has_value
+            kind = "eval" if n in evals or (evals and n <= max(evals) and not known_build) else "build"
+            alone = False
+        else:
+            alone = True
+        build = Hit(100 if kind == "build" else 99, f"build {n}", partial(app.open_build, n), help="Open build by id")
+        evaluation = Hit(
+            100 if kind == "eval" else 99, f"evaluation {n}", partial(app.open_eval, n), help="Open evaluation by id"
+        )
+        first, second = (build, evaluation) if kind == "build" else (evaluation, build)
+        return [first] if alone else [first, second]
 
     def _operator(self) -> list[tuple[str, str, object]]:
         app: HydraApp = self.app  # type: ignore[assignment]
@@ -157,6 +217,16 @@ class JumpProvider(Provider):
         callback = partial(app.open_job, ref.project, ref.jobset, ref.job)
         return Hit(100, Content(f"job {ref.name}"), callback, help="Open the job's history")
 
+    def _elsewhere(self, host: str) -> None:
+        app: HydraApp = self.app  # type: ignore[assignment]
+        app.notify(
+            f"That link is on {host}; this dashboard is connected to {app.server}. "
+            f"To open it, start another: hydra-tui --url {host}",
+            title="Another server",
+            severity="warning",
+            markup=False,
+        )
+
     async def discover(self) -> Hits:
         if not self.app.started:  # type: ignore[attr-defined]
             return  # nothing is known before the first frame's service layer
@@ -172,18 +242,27 @@ class JumpProvider(Provider):
         matcher = self.matcher(query)
         link = read_link(query)
         if link is not None:
-            yield Hit(100, f"open {link.describe()}", partial(open_link, app, link), help="The pasted Hydra URL")
+            host = other_host(query, app.service.client.base_url)
+            if host is None:
+                yield Hit(100, f"open {link.describe()}", partial(open_link, app, link), help="The pasted Hydra URL")
+            else:
+                yield Hit(
+                    100,
+                    Content(f"{link.describe()} is on {host}"),
+                    partial(self._elsewhere, host),
+                    help=f"Not on {app.server}: this dashboard cannot open it",
+                )
             return
         words = query.strip().split(None, 1)
         if len(words) == 2 and words[0].lower() == "job":
             hit = self._job_hit(words[1])
             if hit is not None:
                 yield hit
-        number = query.strip().lstrip("#")
+        kind = ID_WORDS.get(words[0].lower()) if len(words) == 2 else None
+        number = (words[1] if kind else query.strip()).lstrip("#")
         if number.isdigit():
-            n = int(number)
-            yield Hit(100, f"build {n}", partial(app.open_build, n), help="Open build by id")
-            yield Hit(99, f"evaluation {n}", partial(app.open_eval, n), help="Open evaluation by id")
+            for hit in self._id_hits(int(number), kind):
+                yield hit
             return
         names: set[str] = set()
         for name, help_text, callback in [*self._operator(), *self._targets()]:

@@ -149,11 +149,12 @@ async def test_palette_finds_jobs_on_the_server_and_opens_pasted_urls(demo: Demo
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_ready(app, BuildScreen) and app.screen.build is not None)
         assert app.screen.build_id == build_id and app.screen.build.job.startswith("coverage.")
-        # Pasted URLs: a build's log page, an evaluation with a tab, a jobset, a job (its latest build).
+        # Pasted URLs of this server: a build's log page, an evaluation with a tab, a jobset, a job (its latest
+        # build); a path alone is this server's too.
         cases = [
-            (f"https://hydra.example.org/build/{build_id}/nixlog/1", BuildScreen, "build_id", build_id),
-            ("https://hydra.example.org/eval/1043?compare=1042#tabs-now-fail", EvalBuildsScreen, "eval_id", 1043),
-            ("https://hydra.example.org/jobset/hello/staging", JobsetScreen, "jobset_name", "staging"),
+            (f"{demo.url}/build/{build_id}/nixlog/1", BuildScreen, "build_id", build_id),
+            (f"{demo.url}/eval/1043?compare=1042#tabs-now-fail", EvalBuildsScreen, "eval_id", 1043),
+            ("/jobset/hello/staging", JobsetScreen, "jobset_name", "staging"),
         ]
         for url, screen, attribute, value in cases:
             await open_palette(pilot, url)
@@ -162,13 +163,45 @@ async def test_palette_finds_jobs_on_the_server_and_opens_pasted_urls(demo: Demo
             await wait_for(
                 pilot, lambda s=screen, a=attribute, v=value: screen_ready(app, s) and getattr(app.screen, a) == v
             )
-        await open_palette(pilot, "https://hydra.example.org/job/hello/main/hello.x86_64-linux")
+        await open_palette(pilot, f"{demo.url}/job/hello/main/hello.x86_64-linux")
         await wait_for(pilot, lambda: "open job hello:main:hello.x86_64-linux" in palette_hits(app))
         await pilot.press("enter")
         await wait_for(
             pilot,
             lambda: screen_ready(app, JobScreen) and app.screen.ref.job == "hello.x86_64-linux",
         )  # a job's URL opens its history
+        # Another server's URL is not opened here as if it were this one's: the palette says where it is.
+        await open_palette(pilot, "https://hydra.example.org/build/5")
+        await wait_for(pilot, lambda: "build 5 is on https://hydra.example.org" in palette_hits(app))
+        await pilot.press("enter")
+        await wait_for(
+            pilot, lambda: any("hydra-tui --url https://hydra.example.org" in n.message for n in app._notifications)
+        )
+        assert screen_ready(app, JobScreen)
+
+
+async def test_palette_ids_the_likelier_kind_first_words_and_evaluations_seen(demo: DemoServer, clock) -> None:
+    app = make_app(demo.url, clock, target="hello:main")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen) and app.screen.page is not None)
+        newest = app.screen.page.evals[0].id
+        build_id = (await app.service.client.latest_builds(1))[0].id
+        # A number no larger than the evaluations seen is offered as an evaluation first; a larger one as a build.
+        await open_palette(pilot, str(newest))
+        await wait_for(pilot, lambda: palette_hits(app)[:2] == [f"evaluation {newest}", f"build {newest}"])
+        await pilot.press("escape")
+        await open_palette(pilot, str(build_id))
+        await wait_for(pilot, lambda: palette_hits(app)[:2] == [f"build {build_id}", f"evaluation {build_id}"])
+        await pilot.press("escape")
+        # A word says which: only that one.
+        await open_palette(pilot, f"build {newest}")
+        await wait_for(pilot, lambda: palette_hits(app) == [f"build {newest}"])
+        await pilot.press("escape")
+        # "eval" lists the evaluations seen here, newest first, with their jobset.
+        await open_palette(pilot, "eval")
+        await wait_for(pilot, lambda: f"evaluation {newest} hello:main" in palette_hits(app))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen) and app.screen.eval_id == newest)
 
 
 async def test_palette_logs_in_switches_user_and_logs_out(demo: DemoServer, clock) -> None:
