@@ -84,6 +84,48 @@ async def test_filter_then_enter_twice_opens_first_match(demo: DemoServer, clock
         assert app.screen.jobset_name == "staging"
 
 
+async def test_the_highlighted_row_stays_when_the_tree_is_rebuilt_or_the_filter_closes(demo: DemoServer, clock) -> None:
+    """New data (the saved tree replaced by the live one, a poll) and Esc on a filter leave the cursor where it
+    was: k9s and lazygit keep the selection; only typing a filter, or Enter in it, goes to the first match."""
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: any(label.startswith("staging") for label in tree_labels(app)))
+        tree = app.screen.query_one(Tree)
+        staging = next(n for ref, n in app.screen.nodes.items() if ref.jobset == "staging")
+        tree.move_cursor(staging)
+        await pilot.pause()
+        app.screen.rebuild()  # every node made anew, as when the live projects replace the saved ones
+        await pilot.pause()
+        assert tree.cursor_node is not None and tree.cursor_node.data.jobset == "staging"
+        await pilot.press("slash", "m", "a", "i", "n")
+        assert tree.cursor_node.data.jobset == "main"  # typing: the first match
+        await pilot.press("down")
+        await pilot.press("escape")  # the filter closes: the row highlighted in it stays
+        await pilot.pause()
+        assert app.screen.filter_text == ""
+        highlighted = tree.cursor_node.data
+        assert highlighted.jobset is not None and "main" in highlighted.jobset
+        assert any(not label.startswith(("main", "hello")) for label in tree_labels(app))  # the whole tree again
+        # The builds of an evaluation: closing the filter keeps the build, not the list's top.
+        main = next(n for ref, n in app.screen.nodes.items() if ref.project == "hello" and ref.jobset == "main")
+        tree.move_cursor(main)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_ready(app, JobsetScreen))
+        await wait_for(pilot, lambda: app.screen.query_one("#evals", DataTable).row_count == 10)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_ready(app, EvalBuildsScreen))
+        await pilot.press("0")
+        builds = app.screen.query_one(BuildList)
+        await wait_for(pilot, lambda: len(builds.view) == 36)
+        await pilot.press("slash", "l", "i", "n", "u", "x")
+        await pilot.press("enter")  # Enter: the first match
+        await pilot.press("down", "down")
+        chosen = builds.current_id
+        await pilot.press("slash", "escape")
+        await pilot.pause()
+        assert len(builds.view) == 36 and builds.current_id == chosen
+
+
 async def test_jobset_overview_shows_error_and_config(demo: DemoServer, clock) -> None:
     app = make_app(demo.url, clock, target="hello:broken")
     async with app.run_test(size=(100, 30)) as pilot:

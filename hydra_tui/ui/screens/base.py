@@ -47,7 +47,7 @@ class FilterBox(LineInput):
     def action_close(self) -> None:
         self.value = ""
         self.remove_class("-active")
-        self.screen.focus_list()  # type: ignore[attr-defined]
+        self.screen.focus_list(first=False)  # type: ignore[attr-defined]
 
 
 #: The screens' actions that write to the server (see hydra_tui.actions): hidden in a read-only profile.
@@ -269,8 +269,9 @@ class HydraScreen(Screen[None]):
     def apply_filter(self, text: str) -> None:
         """Screens with a list narrow it to `text`."""
 
-    def focus_list(self) -> None:
-        """Screens give focus back to their list, with the first match highlighted."""
+    def focus_list(self, first: bool = True) -> None:
+        """Screens give focus back to their list, with the first match highlighted (or, closing the filter, the
+        row that was highlighted in it)."""
 
     # --- states ----------------------------------------------------------------------------------
 

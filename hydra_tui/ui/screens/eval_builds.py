@@ -620,7 +620,7 @@ class EvalBuildsScreen(HydraScreen):
         """Typing filters the rows loaded in the list; the message line says how many of what."""
         builds = self.builds
         builds.text_filter = text
-        builds.refilter()
+        builds.refilter(keep=builds.current_id)  # the highlighted build stays highlighted while it matches
         if not text.strip() and self.search:
             self.clear_search()
         # A keystroke changes only what the message line says of the list (the header and the bar stay).
@@ -695,8 +695,9 @@ class EvalBuildsScreen(HydraScreen):
         self.workers.cancel_group(self, "search")
         self._update()
 
-    def focus_list(self) -> None:
-        self.builds.cursor = 0
+    def focus_list(self, first: bool = True) -> None:
+        if first:
+            self.builds.cursor = 0
         self.builds.focus()
 
     # --- details for the nixpkgs case ------------------------------------------------------------

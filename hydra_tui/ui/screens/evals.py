@@ -226,10 +226,10 @@ class EvalTableScreen(HydraScreen):
         self.filter_text = text
         self.render_rows()
 
-    def focus_list(self) -> None:
+    def focus_list(self, first: bool = True) -> None:
         table = self.query_one("#evals", DataTable)
         table.focus()
-        if table.row_count:
+        if first and table.row_count:
             table.move_cursor(row=0)
 
 

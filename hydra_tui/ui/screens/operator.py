@@ -277,7 +277,7 @@ class OperatorScreen(HydraScreen):
                 self._mark_current()
                 self._titles()
 
-    def focus_list(self) -> None:
+    def focus_list(self, first: bool = True) -> None:
         self.table().focus()
 
     def apply_filter(self, text: str) -> None:

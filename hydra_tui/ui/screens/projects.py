@@ -45,6 +45,13 @@ class NodeRef:
 MINE_INTERVAL = 60.0
 
 
+def move_cursor(tree: Tree[NodeRef], node: TreeNode[NodeRef]) -> None:
+    """Textual numbers a tree's lines when it next draws them, and moving to a node just added used its line
+    number before that (none: the cursor went to the top). The lines are numbered first."""
+    tree._tree_lines  # noqa: B018 - the property numbers them
+    tree.move_cursor(node)
+
+
 def mine_label(row: MineRow, width: int = 34) -> Text:
     """One of my jobs: its state, its name, its jobset, and how Hydra's comparison files it when that is news."""
     state = Text(row.state.short, style=state_style(row.state))
@@ -263,7 +270,7 @@ class ProjectsScreen(HydraScreen):
                 self._watch_jobsets(p.name)
             self._fill(p.name)
         if cursor is not None and cursor in self.nodes:
-            tree.move_cursor(self.nodes[cursor])
+            move_cursor(tree, self.nodes[cursor])
         elif tree.cursor_line < 0 and self.nodes:
             tree.cursor_line = 0
 
@@ -350,7 +357,8 @@ class ProjectsScreen(HydraScreen):
 
     def _refilter(self) -> None:
         self.rebuild()
-        self._highlight_first()
+        if self.filter_text:
+            self._highlight_first()
         if self.projects:
             self._show_matches()
 
@@ -393,8 +401,9 @@ class ProjectsScreen(HydraScreen):
         first = next((n for ref, n in self.nodes.items() if ref.is_jobset), None)
         first = first or next(iter(self.nodes.values()), None)
         if first is not None:
-            tree.move_cursor(first)
+            move_cursor(tree, first)
 
-    def focus_list(self) -> None:
-        self._highlight_first()
+    def focus_list(self, first: bool = True) -> None:
+        if first:
+            self._highlight_first()
         self.query_one("#tree", Tree).focus()
