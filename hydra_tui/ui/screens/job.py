@@ -20,6 +20,7 @@ from hydra_tui.job.history import JobBuild, JobHistory, load_history
 from hydra_tui.job.names import JobRef
 from hydra_tui.ui.screens.base import HydraScreen, Message, Place
 from hydra_tui.ui.text import CATEGORY_STYLE, safe, state_style
+from hydra_tui.ui.widgets.lists import ListTable, update_row
 from hydra_tui.ui.widgets.status_line import StatusLine
 
 #: Builds shown: enough for a chart, one latestbuilds request.
@@ -61,7 +62,7 @@ class JobScreen(HydraScreen):
         with Horizontal(id="chart"):
             yield Sparkline([], summary_function=max, id="durations")
             yield Static(id="chart-label")
-        yield DataTable(id="builds", cursor_type="row", zebra_stripes=False)
+        yield ListTable(id="builds", cursor_type="row", zebra_stripes=False)  # j/k, g/G as on every list
         yield StatusLine()
         yield Footer()
 
@@ -159,8 +160,8 @@ class JobScreen(HydraScreen):
         key = str(b.id)
         if key not in table.rows:
             return
-        for column, cell in zip(("id", "status", "system", "finished", "took", "eval"), self.cells(b), strict=True):
-            table.update_cell(key, column, cell)
+        columns = ("id", "status", "system", "finished", "took", "eval")
+        update_row(table, key, dict(zip(columns, self.cells(b), strict=True)))  # only this row is drawn again
 
     def render_summary(self) -> None:
         text = Text()

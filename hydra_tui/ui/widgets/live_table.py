@@ -12,6 +12,8 @@ from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
+from hydra_tui.ui.widgets.lists import update_row
+
 FLASH = 3.0  # seconds a change stays highlighted
 CHANGED_STYLE = "reverse"
 GONE_STYLE = "strike dim"
@@ -50,11 +52,10 @@ class LiveTable(DataTable[Text]):
         shown = cell.copy()
         if style:
             shown.stylize(style)
-        column = self._columns[index][1]
-        # Widths are worked out again only for a cell wider than its column (a ticking time mostly is not).
-        wider = column not in self.columns or shown.cell_len > self.columns[column].content_width
+        # Only this row is drawn again, and the widths worked out again only when the cell's width changes (a
+        # ticking time mostly keeps its width).
         with contextlib.suppress(CellDoesNotExist, RowDoesNotExist):
-            self.update_cell(key, column, shown, update_width=wider)
+            update_row(self, key, {self._columns[index][1]: shown}, fit_width=True)
 
     def sync(self, rows: Mapping[str, list[Text]], now: float, *, flash: bool = True) -> int:
         """Bring the table to `rows`; returns how many rows changed (added, updated or gone). Without `flash`
