@@ -117,3 +117,29 @@ async def test_keys_typed_on_the_start_screen_reach_the_tree(demo: DemoServer, c
         await wait_for(pilot, lambda: isinstance(app.screen, ProjectsScreen) and app.screen.projects)
         tree = app.screen.query_one(Tree)
         await wait_for(pilot, lambda: tree.cursor_line == 2)
+
+
+def test_screens_are_imported_ahead_one_at_a_time_while_no_key_comes(monkeypatch) -> None:
+    """A screen opened the first time does not import its module then (5-25 ms before its first frame)."""
+    import importlib
+    import sys
+    import time
+
+    from hydra_tui.ui import app as app_module
+
+    imported: list[str] = []
+    monkeypatch.setattr(importlib, "import_module", imported.append)
+    app = app_module.HydraApp(server="x")
+    app._ahead = ["hydra_tui.ui.screens.job", "hydra_tui.ui.screens.operator"]
+    for name in app._ahead:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    app._last_input = time.monotonic()  # a key just now
+    app.import_ahead()
+    assert imported == []
+    app._last_input = time.monotonic() - app_module.AHEAD_QUIET
+    app.import_ahead()
+    assert imported == ["hydra_tui.ui.screens.job"]
+    app.import_ahead()
+    assert imported == ["hydra_tui.ui.screens.job", "hydra_tui.ui.screens.operator"]
+    app.import_ahead()
+    assert app._ahead == []

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +40,16 @@ MASK_HOLD = 0.3
 
 #: Seconds between looks at whether a full garbage collection can run unnoticed.
 GC_TICK = 0.25
+
+#: The screens' modules, imported ahead one at a time while no key comes (every `AHEAD_TICK` s once the user has
+#: been quiet for `AHEAD_QUIET` s), so that opening a screen the first time does not import it first: 5-25 ms each,
+#: before its first frame.
+AHEAD = tuple(
+    f"hydra_tui.ui.screens.{name}"
+    for name in ("jobset", "eval_builds", "build", "log", "evals", "job", "operator", "help", "root_causes", "compare")
+)
+AHEAD_TICK = 0.25
+AHEAD_QUIET = 0.5
 
 #: Builds the service layer (client, cache service, login, actions): see `HydraApp(connect=…)`.
 Connect = Callable[[], "tuple[DataService, Auth, Actions]"]
@@ -91,6 +103,9 @@ class HydraApp(App[int]):
         #: Full garbage collections kept away from keystrokes (ui/gc_pause.py): for the app in a terminal of its
         #: own; in a process that holds much else (a test run) its whole collections would walk all of that.
         self.gc_pause = GcPause() if gc_pause else None
+        self._last_input = 0.0
+        self._ahead = [name for name in AHEAD if name not in sys.modules]
+        self._ahead_timer: Timer | None = None
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver, with an Esc that answers within the escape delay on Linux and macOS (ui/driver.py)."""
@@ -217,6 +232,9 @@ class HydraApp(App[int]):
         if self.gc_pause is not None:
             self.call_after_refresh(self.gc_pause.start)
             self.set_interval(GC_TICK, self.gc_pause.tick, name="gc_pause")
+        if self._ahead:
+            self._last_input = time.monotonic() + AHEAD_QUIET  # the first data is read first: a second from now
+            self._ahead_timer = self.set_interval(AHEAD_TICK, self.import_ahead, name="import_ahead")
 
     @work(group="auth", exit_on_error=False)
     async def restore_session(self) -> None:
@@ -232,9 +250,23 @@ class HydraApp(App[int]):
             self._on_theme_change(theme)
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.InputEvent) and self.gc_pause is not None:
-            self.gc_pause.touched()
+        if isinstance(event, events.InputEvent):
+            self._last_input = time.monotonic()
+            if self.gc_pause is not None:
+                self.gc_pause.touched()
         await super().on_event(event)
+
+    def import_ahead(self) -> None:
+        """Import the next screen module not imported yet, if no key came for a moment (see `AHEAD`)."""
+        if time.monotonic() - self._last_input < AHEAD_QUIET:
+            return
+        while self._ahead:
+            name = self._ahead.pop(0)
+            if name not in sys.modules:
+                importlib.import_module(name)
+                return
+        if self._ahead_timer is not None:
+            self._ahead_timer.stop()
 
     async def on_unmount(self) -> None:
         if self.gc_pause is not None:
