@@ -128,6 +128,10 @@ class DataService:
         self.state_file = state_file
         self.user: str | None = None
         self._fillers: dict[int, _Filler] = {}
+        #: Builds seen running (`/status` has no start time): build id → (when first seen, already running then).
+        #: Kept here so that the operator's view opened again goes on counting.
+        self.running_seen: dict[int, tuple[float, bool]] = {}
+        self.running_listed = False
         self._prefetches: set[asyncio.Future[Entry]] = set()
 
     # --- sources ---------------------------------------------------------------------------------

@@ -94,12 +94,17 @@ def read_link(text: str) -> Link | None:
 
 
 def other_host(text: str, server_url: str) -> str | None:
-    """The server a pasted URL names (`https://host:port`, never its password) when it is not this one, else None."""
+    """The server a pasted URL names (`https://host:port`, never its password) when it is not this one, else None.
+    A URL pasted without its scheme (`hydra.nixos.org/eval/1`) names its host too; a path alone is this server's."""
+    text = text.strip()
     if "://" not in text:
-        return None
-    theirs, ours = urlsplit(text.strip()), urlsplit(server_url)
+        first = text.split("/", 1)[0]
+        if text.startswith("/") or not ("." in first or ":" in first or first.lower() == "localhost"):
+            return None
+        text = "https://" + text
+    theirs, ours = urlsplit(text), urlsplit(server_url)
     try:
-        same = (theirs.hostname or "").lower() == (ours.hostname or "").lower() and (
+        same = _host(theirs.hostname) == _host(ours.hostname) and (
             theirs.port or _PORTS.get(theirs.scheme.lower())
         ) == (ours.port or _PORTS.get(ours.scheme.lower()))
     except ValueError:  # a port that is not a number
@@ -108,6 +113,11 @@ def other_host(text: str, server_url: str) -> str | None:
         return None
     host = plain(theirs.netloc.rsplit("@", 1)[-1])  # never a password
     return f"{theirs.scheme.lower()}://{host}" if host else "another server"
+
+
+def _host(name: str | None) -> str:
+    name = (name or "").lower()
+    return "localhost" if name in ("localhost", "127.0.0.1", "::1") else name
 
 
 _PORTS = {"http": 80, "https": 443}

@@ -54,6 +54,14 @@ async def test_dependency_failure_shows_the_build_that_failed_first(demo: DemoSe
         await wait_for(pilot, lambda: app.screen is screen)
         await pilot.press("f")
         await wait_for(pilot, lambda: screen_ready(app, BuildScreen) and app.screen.build_id == CULPRIT)
+        # `j` is the job history even with the steps focused (they move with the arrows).
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        steps.focus()
+        await pilot.pause()
+        assert "j Job history" in screen_lines(app)[-1]
+        await pilot.press("j")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "JobScreen")
 
 
 async def test_failed_build_lists_its_failed_step(demo: DemoServer, clock) -> None:

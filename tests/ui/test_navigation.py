@@ -106,6 +106,11 @@ async def test_the_highlighted_row_stays_when_the_tree_is_rebuilt_or_the_filter_
         highlighted = tree.cursor_node.data
         assert highlighted.jobset is not None and "main" in highlighted.jobset
         assert any(not label.startswith(("main", "hello")) for label in tree_labels(app))  # the whole tree again
+        # A filter that matches nothing gives back the row highlighted before it.
+        before = tree.cursor_node.data
+        await pilot.press("slash", "z", "z", "z", "escape")
+        await pilot.pause()
+        assert tree.cursor_node is not None and tree.cursor_node.data == before
         # The builds of an evaluation: closing the filter keeps the build, not the list's top.
         main = next(n for ref, n in app.screen.nodes.items() if ref.project == "hello" and ref.jobset == "main")
         tree.move_cursor(main)
@@ -124,6 +129,23 @@ async def test_the_highlighted_row_stays_when_the_tree_is_rebuilt_or_the_filter_
         await pilot.press("slash", "escape")
         await pilot.pause()
         assert len(builds.view) == 36 and builds.current_id == chosen
+        # Far down the list, a filter that fits one screen, then Esc: the list scrolls to the highlighted build.
+        await pilot.press("G")
+        last = builds.current_id
+        job = builds.rows.jobs[builds.rows.position(last)]
+        await pilot.press("slash", *job, "escape")
+        await pilot.pause()
+        assert builds.current_id == last
+        top = int(builds.scroll_offset.y)
+        assert top <= builds.cursor < top + builds.page_height - 1
+        # A filter that matches nothing gives back the row highlighted before it.
+        await pilot.press("k", "k")
+        before = builds.current_id
+        await pilot.press("slash", "z", "z", "z")
+        assert builds.current_id is None
+        await pilot.press("escape")
+        await pilot.pause()
+        assert builds.current_id == before
 
 
 async def test_jobset_overview_shows_error_and_config(demo: DemoServer, clock) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from textual.widgets import Static
 
@@ -84,7 +86,7 @@ async def test_small_terminal_one_part_at_a_time(demo: DemoServer, clock: Frozen
         # Every field fits in 80 columns: two lines a row.
         await pilot.press("2")
         text = visible_text(screen.table("running"))
-        assert "builder-" in text and "hello:" in text and "≥0s" in text
+        assert "builder-" in text and "hello:" in text and re.search(r"≥0s|\b\d+m \d\ds\b", text)  # the running time
 
 
 async def test_changes_are_highlighted_by_key(demo: DemoServer, clock: FrozenClock) -> None:
@@ -113,8 +115,15 @@ async def test_changes_are_highlighted_by_key(demo: DemoServer, clock: FrozenClo
 
 
 async def test_running_time_ticks(demo: DemoServer, clock: FrozenClock) -> None:
+    """`/status` has no start times: a build's running time counts from when hydra-tui first saw it (`≥` when it
+    was running then), goes on counting when the view is opened again, and becomes the build's own once its
+    details, read in the background, say when it started."""
+    from hydra_tui.api.timefmt import duration
+    from tests.cache.test_rows import Gate
+
     app = make_app(demo.url, clock)
     async with app.run_test(size=(120, 40)) as pilot:
+        details = Gate(app.service.client, "build")  # held: the start times stay unknown for now
         screen = await _open(pilot)
         running = screen.table("running")
         key = next(iter(running.values))
@@ -132,6 +141,35 @@ async def test_running_time_ticks(demo: DemoServer, clock: FrozenClock) -> None:
         assert not running._updated_cells
         await pilot.pause()
         assert running.get_cell(key, column).plain == "≥1m 16s"
+        # Opened again, the view goes on counting.
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: screen_ready(app, ProjectsScreen))
+        screen = await _open(pilot)
+        running = screen.table("running")
+        await wait_for(pilot, lambda: key in running.values)
+        assert running.values[key][5].plain == "≥1m 16s"
+        # The build's details arrive: its own start.
+        details.open.set()
+        build = await app.service.client.build(int(key))
+        assert build.starttime
+        own = duration(clock.now() - build.starttime)
+        await wait_for(pilot, lambda: running.values[key][5].plain == own)
+
+
+async def test_the_operators_lists_move_with_j_k_g_and_G(demo: DemoServer, clock: FrozenClock) -> None:
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot)
+        running = screen.table("running")
+        assert running.cursor_row == 0
+        await pilot.press("j", "j")
+        assert running.cursor_row == 2
+        await pilot.press("k")
+        assert running.cursor_row == 1
+        await pilot.press("G")
+        assert running.cursor_row == running.row_count - 1
+        await pilot.press("g")
+        assert running.cursor_row == 0
 
 
 async def test_enter_opens_build_l_opens_log_machine_details(demo: DemoServer, clock: FrozenClock) -> None:

@@ -40,6 +40,9 @@ def _ready(*keys: str):
         screen = app.screen
         await wait_for(pilot, lambda: screen._settled and screen.table("running").row_count > 0)
         await wait_for(pilot, lambda: screen.table("queue").row_count > 0)
+        # The running builds' start times, read from their details in the background, are all in.
+        await wait_for(pilot, lambda: not screen._reading_starts)
+        await pilot.pause()
         if keys:
             await pilot.press(*keys)
         await pilot.pause(0.1)

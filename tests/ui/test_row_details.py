@@ -165,6 +165,25 @@ async def test_a_filter_follows_details_arriving_without_scanning_every_row(demo
         assert list(builds.view) == [i for i in expected if "linuxx" in builds.rows.jobs[i].lower()]
 
 
+async def test_the_top_stays_the_top_while_details_arrive_in_a_sorted_list(demo: DemoServer, clock) -> None:
+    """Sorted by status, rows move as their details arrive: `g` keeps the cursor on the first row, not on the build
+    that was first when it was pressed."""
+    app = make_app(demo.url, clock, target="nixpkgs:trunk")
+    async with app.run_test(size=(100, 30)) as pilot:
+        details = Gate(app.service.client, "build")
+        builds = await open_big_eval(app, pilot)
+        while builds.sort != "status":
+            await pilot.press("s")
+        await pilot.press("g")
+        first = builds.current_id
+        details.open.set()
+        # Rows of unknown state sort first: as their details arrive they move down, and others take their place.
+        await wait_for(pilot, lambda: builds.rows.known_at(builds.rows.position(first)))
+        await pilot.pause()
+        assert builds.cursor == 0 and int(builds.scroll_offset.y) == 0
+        assert builds.current_id != first
+
+
 async def test_the_newest_rows_come_from_one_latestbuilds_request(demo: DemoServer, clock) -> None:
     app = make_app(demo.url, clock, target="nixpkgs:trunk")
     async with app.run_test(size=(100, 30)) as pilot:

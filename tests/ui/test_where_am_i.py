@@ -137,6 +137,30 @@ async def test_help_lists_this_screens_keys_grouped(demo: DemoServer, clock) -> 
         assert not app.screen_stack[-2].query("HelpPanel")
 
 
+async def test_help_names_each_move_once_on_trees_and_tables(demo: DemoServer, clock) -> None:
+    """Textual's own keys for a move ("Cursor Up", "Scroll Home", Ctrl+Home's "Top") share the row of ours."""
+    from hydra_tui.ui.screens.build import BuildScreen
+    from hydra_tui.ui.screens.help import HelpScreen
+    from hydra_tui.ui.screens.projects import ProjectsScreen
+
+    app = make_app(demo.url, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: screen_ready(app, ProjectsScreen) and app.screen.projects)
+        build_id = (await app.service.client.latest_builds(1))[0].id
+        for opened in (ProjectsScreen, JobsetScreen, BuildScreen):
+            if opened is JobsetScreen:
+                app.open_jobset("hello", "main")
+            elif opened is BuildScreen:
+                app.open_build(build_id)
+            await wait_for(pilot, lambda o=opened: screen_ready(app, o))
+            await pilot.press("question_mark")
+            await wait_for(pilot, lambda: screen_ready(app, HelpScreen))
+            moves = [what for keys, what in dict(app.screen.groups)["Move"]]
+            assert len(moves) == len(set(moves)), moves
+            assert not [m for m in moves if m.startswith(("Cursor", "Scroll ", "Top", "Bottom"))], moves
+            await pilot.press("escape")
+
+
 async def test_palette_finds_jobs_on_the_server_and_opens_pasted_urls(demo: DemoServer, clock) -> None:
     app = make_app(demo.url, clock)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -327,3 +351,14 @@ async def test_a_toast_never_covers_the_row_being_read(demo: DemoServer, clock) 
             await wait_for(pilot, lambda: bool(app.screen.query(Toast)) and app.screen.query(Toast).first().region)
             toast = app.screen.query(Toast).first().region
             assert not (toast.y <= row < toast.bottom), (keys, row, toast)
+
+
+def test_a_pasted_url_names_its_server_with_or_without_its_scheme() -> None:
+    from hydra_tui.ui.commands import other_host
+
+    ours = "http://127.0.0.1:3000"
+    assert other_host("https://hydra.nixos.org/build/1", ours) == "https://hydra.nixos.org"
+    assert other_host("hydra.nixos.org/eval/1", ours) == "https://hydra.nixos.org"
+    assert other_host("https://alice:secret@hydra.example.org/build/1", ours) == "https://hydra.example.org"
+    for same in ("/build/5", "build/5", "127.0.0.1:3000/build/5", "http://localhost:3000/eval/2"):
+        assert other_host(same, ours) is None, same

@@ -26,7 +26,7 @@ from hydra_tui.logs.sanitize import to_text
 from hydra_tui.ui.screens.base import HydraScreen, Message, Place
 from hydra_tui.ui.text import safe, state_text
 from hydra_tui.ui.widgets.footer import KeyFooter
-from hydra_tui.ui.widgets.lists import ListTable
+from hydra_tui.ui.widgets.lists import StepTable
 from hydra_tui.ui.widgets.status_line import StatusLine
 
 LOG_TAIL = 25
@@ -120,7 +120,7 @@ class BuildScreen(HydraScreen):
         yield Message(Text(f"Loading build {self.build_id}…"), id="message")
         with VerticalScroll(id="body"):
             yield Static(id="details")
-        yield ListTable(id="steps", cursor_type="row")
+        yield StepTable(id="steps", cursor_type="row")  # `j` stays the job history when the steps have focus
         with VerticalScroll(id="logbox"):
             yield LogTail(id="log")
         yield StatusLine()

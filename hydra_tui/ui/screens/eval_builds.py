@@ -96,6 +96,7 @@ class EvalBuildsScreen(HydraScreen):
 
     def __init__(self, eval_id: int, project: str | None = None, jobset: str | None = None) -> None:
         super().__init__()
+        self._before_filter: int | None = None  # the build highlighted when a filter began
         self.eval_id = eval_id
         self.project = project
         self.jobset_name = jobset
@@ -302,7 +303,9 @@ class EvalBuildsScreen(HydraScreen):
         rows = self.rows_of(self.view)
         if builds.rows is not rows:
             keep = builds.current_id if keep_cursor else self._cursors.get(self.view)
-            if keep is None:
+            if keep_cursor and builds.cursor == 0 and builds.rows.ids is rows.ids:
+                keep = None  # new details of the same rows: the top stays the top (a sort may move its build)
+            elif keep is None:
                 keep = self._cursors.get(self.view)
             builds.rows = rows
             builds.refilter(keep=keep)
@@ -619,8 +622,14 @@ class EvalBuildsScreen(HydraScreen):
     def apply_filter(self, text: str) -> None:
         """Typing filters the rows loaded in the list; the message line says how many of what."""
         builds = self.builds
+        if text and not builds.text_filter:
+            self._before_filter = builds.current_id
         builds.text_filter = text
-        builds.refilter(keep=builds.current_id)  # the highlighted build stays highlighted while it matches
+        # The highlighted build stays highlighted while it matches; closed, the filter gives back the row it left.
+        keep = builds.current_id if builds.current_id is not None else self._before_filter
+        builds.refilter(keep=keep)
+        if not text:
+            self._before_filter = None
         if not text.strip() and self.search:
             self.clear_search()
         # A keystroke changes only what the message line says of the list (the header and the bar stay).

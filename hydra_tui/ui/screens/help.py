@@ -119,9 +119,9 @@ def screen_keys(screen: Screen[object]) -> list[Group]:
         if binding.action in SIDEWAYS and isinstance(node, DataTable):
             continue  # a table's Home / End go to its first / last column, not a row
         if binding.action in MOVE and node is not screen and node is not screen.app:
-            label = binding.description if origin is not None and binding.description else MOVE[binding.action]
-            label = MOVE[binding.action] if label in ("Up", "Down", "Left", "Right") else label
-            move.setdefault(label, []).append(shown)
+            # One name per move, whoever binds it: Textual's own keys for it ("Cursor Up", "Scroll Home") and ours
+            # share a row instead of each having one.
+            move.setdefault(MOVE[binding.action], []).append(shown)
         elif binding.action == "command_palette":
             everywhere.setdefault(PALETTE, []).append(shown)
         elif origin is None or not binding.description:

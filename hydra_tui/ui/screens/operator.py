@@ -7,17 +7,21 @@ shown at a time (1, 2, 3 or Tab switch). Rows are updated by key and what change
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from rich.table import Table
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from hydra_tui.api.operator import Machine, OperatorView, RunnerStatus, assemble
+from hydra_tui.api.errors import HydraError
+from hydra_tui.api.models import Build
+from hydra_tui.api.operator import Machine, OperatorView, RunnerStatus, RunningBuild, assemble
 from hydra_tui.api.timefmt import ago, duration
 from hydra_tui.cache.service import QUEUE_HEAD_NR
 from hydra_tui.cache.store import Entry
@@ -86,6 +90,8 @@ NARROW_COLUMNS = {
     ],
 }
 RUNNING_TIME_COLUMN = {True: 5, False: 3}  # by `wide`
+#: The running builds (in the server's order) whose start time is read from their details, in the background.
+STARTS_READ = 60
 # Columns that change by themselves (running time, load, last seen, memory, the queue's waits): not highlighted.
 QUIET = {
     True: {"queue": (5,), "running": (5,), "machines": (2, 5, 7)},
@@ -193,9 +199,9 @@ class OperatorScreen(HydraScreen):
         self.entries: dict[str, Entry] = {}
         self.view: OperatorView | None = None
         self.filters: dict[str, str] = dict.fromkeys(PARTS, "")
-        self.first_seen: dict[int, tuple[float, bool]] = {}  # build id → (when first seen building, at start)
         self._head_watched = False
-        self._loaded_once = False
+        self._reading_starts = False
+        self._no_start: set[int] = set()  # running builds whose details were asked for their start
         self._wide: bool | None = None
         self._settled = False
 
@@ -310,14 +316,19 @@ class OperatorScreen(HydraScreen):
             queue_head=self._value("queue_head") if runner is None or not runner.queue else None,
         )
         if self._value("running") is not None:
-            at_start = not self._loaded_once
+            seen = self.service.running_seen
+            at_start = not self.service.running_listed
             for b in view.running:
-                if b.id not in self.first_seen:
-                    self.first_seen[b.id] = (now, at_start)
-            self._loaded_once = True
+                if b.id not in seen:
+                    seen[b.id] = (now, at_start)
+            self.service.running_listed = True
             live = {b.id for b in view.running}
-            for gone in [i for i in self.first_seen if i not in live]:
-                del self.first_seen[gone]
+            for gone in [i for i in seen if i not in live]:
+                del seen[gone]
+            self.view = view = replace(view, running=tuple(self._with_start(b) for b in view.running))
+            if not self._reading_starts and any(b.starttime is None for b in view.running[:STARTS_READ]):
+                self._reading_starts = True
+                self.read_starts()
         self._summary(view)
         self._problems()
         # Nothing is highlighted until every source has answered once: the first answers are not changes.
@@ -404,18 +415,45 @@ class OperatorScreen(HydraScreen):
                 rows[q.system] = row
         self.table("queue").sync(rows, now, flash=flash)
 
+    def _with_start(self, build: RunningBuild) -> RunningBuild:
+        """The build with its start time, when its details were read (`/status` carries none)."""
+        if build.starttime is not None:
+            return build
+        entry = self.service.cache.peek(("build", build.id))
+        start = entry.value.starttime if entry is not None and isinstance(entry.value, Build) else None
+        return replace(build, starttime=start) if start else build
+
+    @work(group="running-starts", exclusive=True, exit_on_error=False)
+    async def read_starts(self) -> None:
+        """Read the start time of the running builds in view from their details, one at a time and only when the
+        rate limit has nothing better to do; each shows as it comes ("≥" times until then)."""
+        try:
+            while self.is_current and self.view is not None:
+                running = self.view.running[:STARTS_READ]
+                build_id = next((b.id for b in running if b.starttime is None and b.id not in self._no_start), None)
+                if build_id is None:
+                    return
+                self._no_start.add(build_id)  # asked once: a build whose details say no start stays "≥"
+                try:
+                    await self.service.get_in_background("build", build_id)
+                except HydraError:
+                    continue
+                self.render_view(flash=False)
+        finally:
+            self._reading_starts = False
+
     def _time_text(self, build_id: int, now: float) -> str:
         view = self.view
         build = next((b for b in view.running if b.id == build_id), None) if view else None
         if build is None:
             return "—"
-        seen = self.first_seen.get(build_id)
+        seen = self.service.running_seen.get(build_id)
         return running_time(build, seen[0] if seen else None, seen[1] if seen else False, now)
 
     def _sync_running(self, view: OperatorView, now: float, flash: bool) -> None:
         rows: dict[str, list[Text]] = {}
         for b in view.running:
-            seen = self.first_seen.get(b.id)
+            seen = self.service.running_seen.get(b.id)
             cells = running_cells(b, running_time(b, seen[0] if seen else None, seen[1] if seen else False, now))
             if not self._matches("running", cells):
                 continue

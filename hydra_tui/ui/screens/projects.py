@@ -131,6 +131,7 @@ class ProjectsScreen(HydraScreen):
 
     def __init__(self, initial_filter: str = "") -> None:
         super().__init__()
+        self._before_filter: NodeRef | None = None  # the row highlighted when a filter began
         self.initial_filter = initial_filter
         self.projects: list[Project] = []
         self.jobsets: dict[str, list[JobsetOverview]] = {}
@@ -350,10 +351,20 @@ class ProjectsScreen(HydraScreen):
     # --- filter ----------------------------------------------------------------------------------
 
     def apply_filter(self, text: str) -> None:
+        tree = self.query_one("#tree", Tree)
+        highlighted = tree.cursor_node.data if tree.cursor_node is not None else None
+        if text and not self.filter_text:
+            self._before_filter = highlighted
         self.filter_text = text
         self._refilter()
         if text:
             self.load_jobsets_for_filter()
+        else:
+            # Closed: the row the filter left highlighted stays, or, when it matched nothing, the row before it.
+            before, self._before_filter = self._before_filter, None
+            if highlighted is None and before is not None and before in self.nodes:
+                move_cursor(tree, self.nodes[before])
+            self.load_states()  # the jobsets the filter hid have their states read too
 
     def _refilter(self) -> None:
         self.rebuild()

@@ -168,6 +168,8 @@ class BuildList(ScrollView, can_focus=True):
                 except ValueError:
                     target = 0
         self.cursor = min(target, max(0, len(self.view) - 1))
+        # Scrolled again once laid out: a list that has just grown (a filter cleared) cannot scroll that far yet.
+        self.call_after_refresh(self._scroll_to_cursor)
         self.refresh()
         self._ask_details()
 
@@ -301,12 +303,15 @@ class BuildList(ScrollView, can_focus=True):
 
     def watch_cursor(self, old: int, new: int) -> None:
         self.refresh()
+        self._scroll_to_cursor()
+
+    def _scroll_to_cursor(self) -> None:
         visible = max(1, self.page_height - 1)
         top = int(self.scroll_offset.y)
-        if new < top:
-            self.scroll_to(y=new, animate=False)
-        elif new >= top + visible:
-            self.scroll_to(y=new - visible + 1, animate=False)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + visible:
+            self.scroll_to(y=self.cursor - visible + 1, animate=False)
 
     def action_cursor(self, delta: int) -> None:
         if self.view:

@@ -33,6 +33,16 @@ class ListTable(DataTable[Any]):
     ]
 
 
+class StepTable(DataTable[Any]):
+    """A short table inside a screen whose own `j` and `k` mean something else (the build's job history): the
+    arrows move in it, Home and End go to its first and last row."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("g,home", "scroll_top", "First", show=False),
+        Binding("G,end", "scroll_bottom", "Last", show=False),
+    ]
+
+
 class ListOptions(OptionList):
     """An OptionList."""
 

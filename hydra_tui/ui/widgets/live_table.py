@@ -9,17 +9,16 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rich.text import Text
-from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
-from hydra_tui.ui.widgets.lists import update_row
+from hydra_tui.ui.widgets.lists import ListTable, update_row
 
 FLASH = 3.0  # seconds a change stays highlighted
 CHANGED_STYLE = "reverse"
 GONE_STYLE = "strike dim"
 
 
-class LiveTable(DataTable[Text]):
+class LiveTable(ListTable):
     """Rows by key. `sync(rows)` brings the table to `rows` with the fewest cell updates; `tick(now)` ends the
     highlights whose time is up. `sort_key(cells)` orders the rows (they are re-sorted only when rows come or go)."""
 
