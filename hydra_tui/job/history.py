@@ -22,6 +22,7 @@ from hydra_tui.api.errors import HydraError
 from hydra_tui.api.models import Build, BuildBase
 from hydra_tui.api.status import BuildState, Category
 from hydra_tui.api.text import clean_name
+from hydra_tui.api.timefmt import ago
 from hydra_tui.job.names import JobRef
 
 #: Builds listed when nobody says how many.
@@ -149,7 +150,10 @@ class JobHistory:
         else:
             word = "failing" if streak.failing else "succeeding"
             at_least = "" if streak.complete else "at least "
-            parts.append(f"{word} since {at_least}build {streak.since.id} ({_date(streak.since.when)})")
+            when = _date(streak.since.when)
+            if now is not None and streak.since.when:
+                when += f", {ago(streak.since.when, now)}"  # beside its date: it says how long this has lasted
+            parts.append(f"{word} since {at_least}build {streak.since.id} ({when})")
             if streak.count > 1:
                 parts.append(f"{streak.count}{'' if streak.complete else '+'} builds")
         if streak is not None and streak.failing:

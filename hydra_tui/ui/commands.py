@@ -157,10 +157,11 @@ class JumpProvider(Provider):
                     targets.append(
                         (f"jobset {j.project}:{j.name}", "Open the jobset", partial(app.open_jobset, j.project, j.name))
                     )
-        for (project, jobset), evals in self._known_evals().items():
-            for eval_id in evals[:EVALS_OFFERED]:
-                callback = partial(app.open_eval, eval_id, project, jobset)
-                targets.append((f"evaluation {eval_id} {project}:{jobset}", "Open the evaluation", callback))
+        # The newest first, whichever jobset (ids grow with time on a Hydra).
+        known = [(i, p, j) for (p, j), evals in self._known_evals().items() for i in evals[:EVALS_OFFERED]]
+        for eval_id, project, jobset in sorted(known, reverse=True):
+            callback = partial(app.open_eval, eval_id, project, jobset)
+            targets.append((f"evaluation {eval_id} {project}:{jobset}", "Open the evaluation", callback))
         return targets
 
     def _known_evals(self) -> dict[tuple[str, str], list[int]]:
@@ -301,12 +302,17 @@ class JumpProvider(Provider):
         for p in found.projects:
             name = f"project {p.name}"
             if name not in names:
-                yield Hit(0.5, highlight(plain(name), query), partial(app.open_project, p.name), help="Server search")
+                yield Hit(
+                    0.5,
+                    highlight(plain(name), query),
+                    partial(app.open_project, p.name),
+                    help="Found by the server's search",
+                )
         for j in found.jobsets:
             name = f"jobset {j.project}:{j.name}"
             if name not in names:
                 callback = partial(app.open_jobset, j.project, j.name)
-                yield Hit(0.5, highlight(plain(name), query), callback, help="Server search")
+                yield Hit(0.5, highlight(plain(name), query), callback, help="Found by the server's search")
         seen: set[int] = set()
         for b in [*found.builds, *found.buildsdrv]:
             if b.id in seen:
@@ -314,4 +320,5 @@ class JumpProvider(Provider):
             seen.add(b.id)
             name = plain(f"{b.job}  {b.project}:{b.jobset}  build {b.id}")
             state = plain(b.state.label)
-            yield Hit(0.4, highlight(name, query), partial(app.open_build, b.id), help=f"Server search: {state}")
+            help_text = f"Found by the server's search; the build: {state}"
+            yield Hit(0.4, highlight(name, query), partial(app.open_build, b.id), help=help_text)

@@ -41,6 +41,12 @@ async def test_a_newly_failing_job_says_since_when_and_lists_its_builds_newest_f
     summary = history.summary()
     assert summary.startswith(f"failing since build {current.id} (")
     assert f"last good: build {history.last_good.id}" in summary
+    # With the time now, how long ago the streak began stands beside its date, not after the last good build.
+    since = streak.since.when
+    assert since
+    dated = history.summary(since + 7200)
+    assert dated.startswith(f"failing since build {current.id} (") and ", 2h ago)" in dated.split(";")[0]
+    assert "ago" not in dated.split("last good")[1]
     assert all(b.detailed and b.eval_id for b in history.builds)
     assert len(history.durations()) == 10
 

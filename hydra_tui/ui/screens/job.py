@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Sparkline, Static
 
 from hydra_tui.api.errors import HydraError
 from hydra_tui.api.status import Category
-from hydra_tui.api.timefmt import ago, duration
+from hydra_tui.api.timefmt import duration
 from hydra_tui.job.history import JobBuild, JobHistory, load_history
 from hydra_tui.job.names import JobRef
 from hydra_tui.ui.screens.base import HydraScreen, Message, Place
@@ -173,10 +173,7 @@ class JobScreen(HydraScreen):
             if streak is not None:
                 style = CATEGORY_STYLE[Category.FAILED if streak.failing else Category.SUCCEEDED]
                 text.append("\n")
-                text.append(history.summary(), style=style)
-                since = streak.since.when
-                if since:
-                    text.append(f"  ({ago(since, self.service.clock.now())})", style="bright_black")
+                text.append(history.summary(self.service.clock.now()), style=style)
             elif history.builds:
                 text.append("\n" + history.summary(), style="yellow")
             if history.latest_eval is not None:
