@@ -483,9 +483,10 @@ class OperatorScreen(HydraScreen):
                 rows[m.hostname] = [host, systems, load, jobs, steps, seen, state, mem, store]
             else:
                 short = safe(short_host(m.hostname), host.style)
+                # "off till 12:03, 3 fails" on two lines: at 80 columns its one line left no room for the store.
                 rows[m.hostname] = [
                     Text.assemble(short, "\n", safe(systems.plain, "dim")),
-                    state,
+                    Text("\n").join(state.split(", ", include_separator=False)),
                     Text.assemble(jobs, "\n", safe(f"load {load.plain}", "dim")),
                     Text.assemble(steps, "\n", safe(seen.plain, "dim")),
                     Text.assemble(mem, "\n", safe(f"store {store.plain}", "dim")),
