@@ -407,7 +407,7 @@ class DataService:
         if any(comparison is c for c in filler.compared):
             return 0
         filler.compared = [*filler.compared[-(COMPARISONS_KEPT - 1) :], comparison]
-        return self._apply(eval_id, [b for c in comparison.categories.values() for b in c.builds])
+        return self.fill_rows_from(eval_id, [b for c in comparison.categories.values() for b in c.builds])
 
     def rows_if_whole(self, eval_id: int) -> BuildRows | None:
         """The evaluation's rows when the server listed them whole with every detail (a private Hydra's jobsets),

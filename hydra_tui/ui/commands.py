@@ -180,20 +180,19 @@ class JumpProvider(Provider):
         """Build `n` and evaluation `n`: the one the word names alone, else both, the likelier first (an id the
         cache knows as an evaluation, or no larger than the evaluations seen, is one)."""
         app: HydraApp = self.app  # type: ignore[assignment]
-        if kind is None:
+        hits = {
+            "build": (f"build {n}", partial(app.open_build, n), "Open build by id"),
+            "eval": (f"evaluation {n}", partial(app.open_eval, n), "Open evaluation by id"),
+        }
+        if kind is not None:
+            order = [kind]
+        else:
             evals = [i for ids in self._known_evals().values() for i in ids]
             cached = app.service.cache.peek(("build", n))
             known_build = cached is not None and cached.has_value
-            kind = "eval" if n in evals or (evals and n <= max(evals) and not known_build) else "build"
-            alone = False
-        else:
-            alone = True
-        build = Hit(100 if kind == "build" else 99, f"build {n}", partial(app.open_build, n), help="Open build by id")
-        evaluation = Hit(
-            100 if kind == "eval" else 99, f"evaluation {n}", partial(app.open_eval, n), help="Open evaluation by id"
-        )
-        first, second = (build, evaluation) if kind == "build" else (evaluation, build)
-        return [first] if alone else [first, second]
+            likely_eval = n in evals or (bool(evals) and n <= max(evals) and not known_build)
+            order = ["eval", "build"] if likely_eval else ["build", "eval"]
+        return [Hit(100 - rank, text, go, help=what) for rank, (text, go, what) in enumerate(hits[k] for k in order)]
 
     def _operator(self) -> list[tuple[str, str, object]]:
         app: HydraApp = self.app  # type: ignore[assignment]

@@ -445,16 +445,16 @@ class OperatorScreen(HydraScreen):
     def _time_text(self, build_id: int, now: float) -> str:
         view = self.view
         build = next((b for b in view.running if b.id == build_id), None) if view else None
-        if build is None:
-            return "—"
-        seen = self.service.running_seen.get(build_id)
+        return "—" if build is None else self._running_time(build, now)
+
+    def _running_time(self, build: RunningBuild, now: float) -> str:
+        seen = self.service.running_seen.get(build.id)
         return running_time(build, seen[0] if seen else None, seen[1] if seen else False, now)
 
     def _sync_running(self, view: OperatorView, now: float, flash: bool) -> None:
         rows: dict[str, list[Text]] = {}
         for b in view.running:
-            seen = self.service.running_seen.get(b.id)
-            cells = running_cells(b, running_time(b, seen[0] if seen else None, seen[1] if seen else False, now))
+            cells = running_cells(b, self._running_time(b, now))
             if not self._matches("running", cells):
                 continue
             if self.wide:

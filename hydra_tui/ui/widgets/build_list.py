@@ -50,9 +50,19 @@ def _cell(key: str, text: str, width: int) -> str:
     return text.rjust(room) + " " if key == "time" else text.ljust(width)
 
 
-def _holds(sorted_ints: list[int], value: int) -> bool:
+def _find(sorted_ints: list[int], value: int) -> tuple[int, bool]:
+    """Where `value` is, or would go, in the sorted list, and whether it is there."""
     k = bisect_left(sorted_ints, value)
-    return k < len(sorted_ints) and sorted_ints[k] == value
+    return k, k < len(sorted_ints) and sorted_ints[k] == value
+
+
+def _keep_sorted(sorted_ints: list[int], value: int, wanted: bool) -> None:
+    """Put `value` into the sorted list, or take it out, as `wanted` says."""
+    k, held = _find(sorted_ints, value)
+    if wanted and not held:
+        sorted_ints.insert(k, value)
+    elif held and not wanted:
+        del sorted_ints[k]
 
 
 def category_rows(builds: Iterable[ComparedBuild]) -> BuildRows:
@@ -140,7 +150,7 @@ class BuildList(ScrollView, can_focus=True):
             indices = self._matches(needle)
             if needle.isdigit():
                 pos = rows.position(int(needle))
-                if pos is not None and not _holds(indices, pos):
+                if pos is not None and not _find(indices, pos)[1]:
                     indices = [pos, *indices]  # the build of that id first
         else:
             self._last_needle, self._last_matches = "", None
@@ -194,27 +204,20 @@ class BuildList(ScrollView, can_focus=True):
         if self._lower_of is rows:
             return
         changed = rows.jobs_changed_since(self._lower_mark) if self._lower_ids is rows.ids else None
-        if changed is None or len(changed) > MAX_PATCHED:
-            if changed is None:
-                self._lower = [job.lower() for job in rows.jobs]
-            else:
-                lower, jobs = self._lower, rows.jobs
-                for i in changed:
-                    lower[i] = jobs[i].lower()
+        if changed is None:
+            self._lower = [job.lower() for job in rows.jobs]
             self._last_needle, self._last_matches = "", None
-        elif changed:
+        else:
             lower, jobs = self._lower, rows.jobs
-            matches, needle = self._last_matches, self._last_needle
+            needle = self._last_needle
+            # The last filter's matches follow the changed rows; too many changes at once: scanned again instead.
+            matches = self._last_matches if len(changed) <= MAX_PATCHED else None
             for i in changed:
                 lower[i] = jobs[i].lower()
                 if matches is not None:
-                    k = bisect_left(matches, i)
-                    held = k < len(matches) and matches[k] == i
-                    if needle in lower[i]:
-                        if not held:
-                            matches.insert(k, i)
-                    elif held:
-                        del matches[k]
+                    _keep_sorted(matches, i, needle in lower[i])
+            if matches is None:
+                self._last_needle, self._last_matches = "", None
         self._lower_of = rows
         self._lower_ids = rows.ids
         self._lower_mark = rows.job_mark()
